@@ -1,0 +1,38 @@
+//! Platforms: where a confirmed request goes.
+//!
+//! Invariants:
+//! - Each app is bound to exactly one platform.
+//! - [`PlatformKind::delivers_server_side`] is true only for platforms fbbridge can deliver
+//!   to by itself; only those skip the confirmation page when every recipient uses the app.
+
+pub mod sandbox;
+
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlatformKind {
+    Sandbox,
+    Mobage,
+    Mixi,
+    #[serde(rename = "opensocial")]
+    OpenSocial,
+}
+
+impl PlatformKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformKind::Sandbox => "sandbox",
+            PlatformKind::Mobage => "mobage",
+            PlatformKind::Mixi => "mixi",
+            PlatformKind::OpenSocial => "opensocial",
+        }
+    }
+
+    /// mixi creates requests in the browser only. Mobage and generic OpenSocial delivery
+    /// (the durable HTTP outbox) is not built yet, so their requests go through the
+    /// confirmation page and wait there.
+    pub fn delivers_server_side(self) -> bool {
+        matches!(self, PlatformKind::Sandbox)
+    }
+}

@@ -1,0 +1,44 @@
+//! Creating sessions (admin API, `fbbridge session create`, the demo).
+//!
+//! Invariant: a session key is minted here, carries its uid, and its secret is derived
+//! (see `legacy::signature::session_secret`), so nothing secret is stored.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::AppConfig;
+use crate::domain::{SessionKey, Uid};
+use crate::legacy::signature::session_secret;
+use crate::store::{SessionRecord, Store, StoreError};
+
+#[derive(Clone, Debug)]
+pub struct CreatedSession {
+    pub session_key: SessionKey,
+    pub session_secret: String,
+    pub uid: Uid,
+    pub expires: DateTime<Utc>,
+}
+
+pub async fn create_session<S: Store>(
+    store: &S,
+    app: &AppConfig,
+    uid: Uid,
+    ttl: Option<Duration>,
+) -> Result<CreatedSession, StoreError> {
+    let ttl = ttl.unwrap_or(app.session_ttl);
+    let key = SessionKey::mint(uid);
+    let expires = Utc::now() + chrono::Duration::milliseconds(ttl.as_millis() as i64);
+    let record = SessionRecord {
+        api_key: app.api_key.clone(),
+        uid,
+        expires_at_ms: expires.timestamp_millis(),
+    };
+    store.put_session(&key, &record, ttl).await?;
+    Ok(CreatedSession {
+        session_secret: session_secret(app.secret.expose(), key.as_str()),
+        session_key: key,
+        uid,
+        expires,
+    })
+}

@@ -1,0 +1,142 @@
+//! Every store key name, in one place.
+//!
+//! Invariants:
+//! - All keys of one (app, user) carry the hash tag `{P}`, P = partition(api_key, uid), so
+//!   one script may touch all of them on Redis Cluster.
+//! - The partition function is FNV-1a 64 over `api_key`, a NUL byte and the decimal uid,
+//!   modulo the configured partition count. It must never change for a deployment: keys
+//!   written under one function would not be found under another.
+//! - Key parts are ApiKeys (`[A-Za-z0-9_-]`) and decimal numbers, so `:` separates safely.
+
+use crate::domain::{ApiKey, SessionKey, Uid};
+
+#[derive(Clone, Debug)]
+pub struct Keys {
+    prefix: String,
+    partitions: u16,
+}
+
+/// The consumer group every delivery worker joins.
+pub const OUTBOX_GROUP: &str = "workers";
+
+impl Keys {
+    pub fn new(prefix: &str, partitions: u16) -> Self {
+        Self {
+            prefix: prefix.to_string(),
+            partitions: partitions.max(1),
+        }
+    }
+
+    pub fn partitions(&self) -> u16 {
+        self.partitions
+    }
+
+    pub fn partition(&self, api_key: &ApiKey, uid: Uid) -> u16 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for &b in bytes {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        feed(api_key.as_str().as_bytes());
+        feed(&[0]);
+        feed(uid.to_string().as_bytes());
+        (hash % u64::from(self.partitions)) as u16
+    }
+
+    fn tag(&self, api_key: &ApiKey, uid: Uid) -> String {
+        self.tag_of(self.partition(api_key, uid))
+    }
+
+    pub fn tag_of(&self, partition: u16) -> String {
+        format!("{}{{{partition}}}", self.prefix)
+    }
+
+    /// Hash: api, uid, exp (ms), hw (sortable call_id high-water mark).
+    pub fn session(&self, api_key: &ApiKey, session: &SessionKey) -> String {
+        format!(
+            "{}:s:{}",
+            self.tag(api_key, session.uid()),
+            session.as_str()
+        )
+    }
+
+    /// Hash: friend uid -> "1" when that friend uses the app, else "0".
+    pub fn friends(&self, api_key: &ApiKey, uid: Uid) -> String {
+        format!("{}:f:{api_key}:{uid}", self.tag(api_key, uid))
+    }
+
+    /// String "1" while the user uses the app.
+    pub fn installed(&self, api_key: &ApiKey, uid: Uid) -> String {
+        format!("{}:i:{api_key}:{uid}", self.tag(api_key, uid))
+    }
+
+    /// Counter of recipients invited on one quota day (`day` = YYYYMMDD in the app's zone).
+    pub fn quota(&self, api_key: &ApiKey, uid: Uid, day: &str) -> String {
+        format!("{}:q:{api_key}:{uid}:{day}", self.tag(api_key, uid))
+    }
+
+    /// Hash: one request of one sender.
+    pub fn request(&self, api_key: &ApiKey, from: Uid, id: u64) -> String {
+        format!("{}:r:{api_key}:{from}:{id}", self.tag(api_key, from))
+    }
+
+    /// Stream of deliveries queued by the senders of this partition.
+    pub fn outbox(&self, partition: u16) -> String {
+        format!("{}:outbox", self.tag_of(partition))
+    }
+
+    pub fn outbox_of(&self, api_key: &ApiKey, from: Uid) -> String {
+        self.outbox(self.partition(api_key, from))
+    }
+
+    /// List of JSON inbox items, newest first.
+    pub fn inbox(&self, api_key: &ApiKey, uid: Uid) -> String {
+        format!("{}:inbox:{api_key}:{uid}", self.tag(api_key, uid))
+    }
+
+    /// Set of `from:id` already put into the inbox, so a redelivery adds nothing.
+    pub fn inbox_seen(&self, api_key: &ApiKey, uid: Uid) -> String {
+        format!("{}:inbox-seen:{api_key}:{uid}", self.tag(api_key, uid))
+    }
+
+    /// Pub/sub channel on which scripts announce new deliveries (not a key: no slot).
+    pub fn wakeup_channel(&self) -> String {
+        format!("{}outbox-wakeup", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_sender_one_tag() {
+        let keys = Keys::new("fbb:", 128);
+        let api = ApiKey::parse("app").unwrap();
+        let uid = Uid::new(1001).unwrap();
+        let session = SessionKey::mint(uid);
+        let tag = format!("fbb:{{{}}}", keys.partition(&api, uid));
+        for key in [
+            keys.session(&api, &session),
+            keys.friends(&api, uid),
+            keys.quota(&api, uid, "20261122"),
+            keys.request(&api, uid, 7),
+            keys.outbox_of(&api, uid),
+        ] {
+            assert!(key.starts_with(&tag), "{key}");
+        }
+    }
+
+    #[test]
+    fn partitions_spread() {
+        let keys = Keys::new("p:", 16);
+        let api = ApiKey::parse("app").unwrap();
+        let used: std::collections::HashSet<u16> = (1..200)
+            .map(|u| keys.partition(&api, Uid::new(u).unwrap()))
+            .collect();
+        assert!(used.len() >= 14);
+        assert!(used.iter().all(|p| *p < 16));
+    }
+}

@@ -1,0 +1,67 @@
+-- notifications.sendRequest in one round trip: session, call_id, recipients, quota,
+-- the request record and (when no confirmation is needed) its deliveries.
+-- KEYS[1] session hash      KEYS[2] sender's friends hash   KEYS[3] quota counter
+-- KEYS[4] request hash      KEYS[5] partition outbox stream
+-- ARGV[1] api_key  ARGV[2] sender uid  ARGV[3] sortable call_id or ""  ARGV[4] now (ms)
+-- ARGV[5] daily limit  ARGV[6] quota ttl (s)  ARGV[7] direct delivery allowed "1"/"0"
+-- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] type  ARGV[11] content
+-- ARGV[12] image  ARGV[13] invite "1"/"0"  ARGV[14] token hash  ARGV[15] expires at (ms)
+-- ARGV[16] record ttl (s)  ARGV[17] wake-up channel  ARGV[18] n recipients
+-- ARGV[19 .. 18+n] recipients, then the non-friends known to use the app
+-- Returns {"PENDING"} | {"QUEUED"} | {"SESSION"} | {"CALLID"} | {"RESOLVE", uid...}
+--       | {"INVALID_USER"} | {"QUOTA", used} | {"ID_TAKEN"}
+local s = redis.call('HMGET', KEYS[1], 'api', 'uid', 'exp', 'hw')
+if not s[1] or s[1] ~= ARGV[1] or s[2] ~= ARGV[2] or tonumber(s[3]) <= tonumber(ARGV[4]) then
+  return {'SESSION'}
+end
+local callid = ARGV[3]
+if callid ~= '' and s[4] and callid <= s[4] then
+  return {'CALLID'}
+end
+
+local n = tonumber(ARGV[18])
+local known = {}
+for i = 19 + n, #ARGV do known[ARGV[i]] = true end
+local unresolved = {'RESOLVE'}
+local invalid = false
+local all_installed = true
+for i = 19, 18 + n do
+  local r = ARGV[i]
+  local f = redis.call('HGET', KEYS[2], r)
+  if f then
+    if f ~= '1' then all_installed = false end
+  elseif not known[r] then
+    if ARGV[8] == '1' then invalid = true else table.insert(unresolved, r) end
+  end
+end
+-- Nothing is written before the caller has looked the strangers up and called again.
+if #unresolved > 1 then return unresolved end
+if redis.call('EXISTS', KEYS[4]) == 1 then return {'ID_TAKEN'} end
+
+if callid ~= '' then redis.call('HSET', KEYS[1], 'hw', callid) end
+if invalid then return {'INVALID_USER'} end
+
+local used = tonumber(redis.call('GET', KEYS[3]) or '0')
+if used + n > tonumber(ARGV[5]) then return {'QUOTA', tostring(used)} end
+redis.call('INCRBY', KEYS[3], n)
+redis.call('EXPIRE', KEYS[3], ARGV[6])
+
+local direct = ARGV[7] == '1' and all_installed
+local status = 'pending'
+local state = 'pending'
+if direct then status = 'sent'; state = 'queued' end
+local rc = {}
+for i = 19, 18 + n do table.insert(rc, ARGV[i]) end
+redis.call('HSET', KEYS[4], 'api', ARGV[1], 'from', ARGV[2], 'st', status, 'ty', ARGV[10],
+  'co', ARGV[11], 'im', ARGV[12], 'inv', ARGV[13], 'ca', ARGV[4], 'ex', ARGV[15],
+  'th', ARGV[14], 'rc', table.concat(rc, ','))
+for i = 19, 18 + n do redis.call('HSET', KEYS[4], 'r:' .. ARGV[i], state) end
+redis.call('EXPIRE', KEYS[4], ARGV[16])
+if direct then
+  for i = 19, 18 + n do
+    redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', ARGV[i])
+  end
+  redis.call('PUBLISH', ARGV[17], KEYS[5])
+  return {'QUEUED'}
+end
+return {'PENDING'}

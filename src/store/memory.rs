@@ -1,0 +1,351 @@
+//! The in-process backend, for the embedded demo and one-process use.
+//!
+//! Invariants:
+//! - Same semantics as the Redis backend (one shared conformance suite), each operation one
+//!   critical section under one lock.
+//! - NOT durable: everything, queued deliveries included, is gone when the process ends.
+//!   Expired entries are dropped lazily when touched.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::*;
+
+type UserKey = (ApiKey, Uid);
+
+#[derive(Default)]
+struct Inner {
+    /// session key -> (record, high-water mark, expiry in ms)
+    sessions: HashMap<String, (SessionRecord, Option<String>)>,
+    /// (app, user) -> friend -> friend uses the app
+    friends: HashMap<UserKey, HashMap<Uid, bool>>,
+    installed: HashSet<UserKey>,
+    quota: HashMap<(ApiKey, Uid, String), u32>,
+    requests: HashMap<(ApiKey, Uid, u64), RequestRecord>,
+    outbox: VecDeque<Delivery>,
+    in_flight: HashMap<String, Delivery>,
+    next_handle: u64,
+    inboxes: HashMap<UserKey, VecDeque<InboxItem>>,
+    inbox_seen: HashSet<(ApiKey, Uid, Uid, u64)>,
+}
+
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<Mutex<Inner>>,
+    wakeup: Arc<Notify>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-made change: every operation
+        // validates before it writes. So a poisoned lock is still consistent.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn gate(inner: &mut Inner, gate: &CallGate) -> Result<(), GateRefusal> {
+    let Some((record, hw)) = inner.sessions.get(gate.session.as_str()) else {
+        return Err(GateRefusal::Session);
+    };
+    if record.api_key != gate.api_key
+        || record.uid != gate.session.uid()
+        || record.expires_at_ms <= gate.now_ms
+    {
+        return Err(GateRefusal::Session);
+    }
+    if let (Some(call_id), Some(hw)) = (&gate.call_id, hw) {
+        if call_id.sortable() <= hw.as_str() {
+            return Err(GateRefusal::CallId);
+        }
+    }
+    Ok(())
+}
+
+fn advance(inner: &mut Inner, gate: &CallGate) {
+    if let (Some(call_id), Some(entry)) =
+        (&gate.call_id, inner.sessions.get_mut(gate.session.as_str()))
+    {
+        entry.1 = Some(call_id.sortable().to_string());
+    }
+}
+
+impl Store for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn put_session(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        _ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .sessions
+            .insert(key.as_str().to_string(), (record.clone(), None));
+        Ok(())
+    }
+
+    async fn gate_call(&self, g: &CallGate) -> Result<Result<(), GateRefusal>, StoreError> {
+        let mut inner = self.lock();
+        let res = gate(&mut inner, g);
+        if res.is_ok() {
+            advance(&mut inner, g);
+        }
+        Ok(res)
+    }
+
+    async fn send_request(
+        &self,
+        op: &SendRequestOp,
+    ) -> Result<Result<SendOutcome, SendRefusal>, StoreError> {
+        let mut inner = self.lock();
+        if let Err(r) = gate(&mut inner, &op.gate) {
+            return Ok(Err(SendRefusal::Gate(r)));
+        }
+        let api = &op.gate.api_key;
+        let from = op.gate.session.uid();
+        let friends = inner.friends.get(&(api.clone(), from));
+        let mut unresolved = Vec::new();
+        let mut invalid = false;
+        let mut all_installed = true;
+        for r in &op.recipients {
+            match friends.and_then(|f| f.get(r)) {
+                Some(uses_app) => all_installed &= *uses_app,
+                None if op.known_app_users.contains(r) => {}
+                None if op.recipients_resolved => invalid = true,
+                None => unresolved.push(*r),
+            }
+        }
+        if !unresolved.is_empty() {
+            return Ok(Err(SendRefusal::Unresolved(unresolved)));
+        }
+        let req_key = (api.clone(), from, op.request.id);
+        if inner.requests.contains_key(&req_key) {
+            return Ok(Err(SendRefusal::IdTaken));
+        }
+        advance(&mut inner, &op.gate);
+        if invalid {
+            return Ok(Err(SendRefusal::InvalidUser));
+        }
+        let quota_key = (api.clone(), from, op.quota_day.clone());
+        let used = inner.quota.get(&quota_key).copied().unwrap_or(0);
+        let n = op.recipients.len() as u32;
+        if used + n > op.quota_limit {
+            return Ok(Err(SendRefusal::Quota { used }));
+        }
+        inner.quota.insert(quota_key, used + n);
+        let direct = op.direct_delivery && all_installed;
+        let (status, state) = if direct {
+            (RequestStatus::Sent, DeliveryState::Queued)
+        } else {
+            (RequestStatus::Pending, DeliveryState::Pending)
+        };
+        let r = &op.request;
+        inner.requests.insert(
+            req_key,
+            RequestRecord {
+                api_key: api.clone(),
+                from,
+                id: r.id,
+                status,
+                kind: r.kind.clone(),
+                content: r.content.clone(),
+                image: r.image.clone(),
+                invite: r.invite,
+                created_at_ms: r.created_at_ms,
+                expires_at_ms: r.expires_at_ms,
+                token_hash: r.token_hash.clone(),
+                platform_request_id: None,
+                recipients: op
+                    .recipients
+                    .iter()
+                    .map(|uid| RecipientView {
+                        uid: *uid,
+                        state,
+                        detail: String::new(),
+                    })
+                    .collect(),
+            },
+        );
+        if !direct {
+            return Ok(Ok(SendOutcome::Pending));
+        }
+        for to in &op.recipients {
+            inner.next_handle += 1;
+            let handle = inner.next_handle.to_string();
+            inner.outbox.push_back(Delivery {
+                api_key: api.clone(),
+                from,
+                id: r.id,
+                to: *to,
+                handle,
+            });
+        }
+        drop(inner);
+        self.wakeup.notify_waiters();
+        Ok(Ok(SendOutcome::Queued))
+    }
+
+    async fn app_users(&self, api_key: &ApiKey, uids: &[Uid]) -> Result<Vec<Uid>, StoreError> {
+        let inner = self.lock();
+        Ok(uids
+            .iter()
+            .filter(|u| inner.installed.contains(&(api_key.clone(), **u)))
+            .copied()
+            .collect())
+    }
+
+    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, day: &str) -> Result<u32, StoreError> {
+        Ok(self
+            .lock()
+            .quota
+            .get(&(api_key.clone(), uid, day.to_string()))
+            .copied()
+            .unwrap_or(0))
+    }
+
+    async fn set_friends(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        friends: &[Uid],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let me = (api_key.clone(), uid);
+        let old: Vec<Uid> = inner
+            .friends
+            .get(&me)
+            .map(|f| f.keys().copied().collect())
+            .unwrap_or_default();
+        for gone in old.iter().filter(|u| !friends.contains(u)) {
+            if let Some(f) = inner.friends.get_mut(&(api_key.clone(), *gone)) {
+                f.remove(&uid);
+            }
+        }
+        let i_use = inner.installed.contains(&me);
+        let mine: HashMap<Uid, bool> = friends
+            .iter()
+            .map(|f| (*f, inner.installed.contains(&(api_key.clone(), *f))))
+            .collect();
+        inner.friends.insert(me, mine);
+        for f in friends {
+            inner
+                .friends
+                .entry((api_key.clone(), *f))
+                .or_default()
+                .insert(uid, i_use);
+        }
+        Ok(())
+    }
+
+    async fn set_installed(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        installed: bool,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let me = (api_key.clone(), uid);
+        if installed {
+            inner.installed.insert(me.clone());
+        } else {
+            inner.installed.remove(&me);
+        }
+        let friends: Vec<Uid> = inner
+            .friends
+            .get(&me)
+            .map(|f| f.keys().copied().collect())
+            .unwrap_or_default();
+        for f in friends {
+            inner
+                .friends
+                .entry((api_key.clone(), f))
+                .or_default()
+                .insert(uid, installed);
+        }
+        Ok(())
+    }
+
+    async fn get_request(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        id: u64,
+    ) -> Result<Option<RequestRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .requests
+            .get(&(api_key.clone(), from, id))
+            .cloned())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        _consumer: &str,
+        max: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut inner = self.lock();
+        let n = max.min(inner.outbox.len());
+        let taken: Vec<Delivery> = inner.outbox.drain(..n).collect();
+        for d in &taken {
+            inner.in_flight.insert(d.handle.clone(), d.clone());
+        }
+        Ok(taken)
+    }
+
+    async fn wait_for_deliveries(&self, timeout: Duration) {
+        if !self.lock().outbox.is_empty() {
+            return;
+        }
+        let _ = tokio::time::timeout(timeout, self.wakeup.notified()).await;
+    }
+
+    async fn deliver_to_inbox(&self, d: &Delivery, item: &InboxItem) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner
+            .inbox_seen
+            .insert((d.api_key.clone(), d.to, d.from, d.id))
+        {
+            let inbox = inner.inboxes.entry((d.api_key.clone(), d.to)).or_default();
+            inbox.push_front(item.clone());
+            inbox.truncate(INBOX_LIMIT);
+        }
+        Ok(())
+    }
+
+    async fn complete_delivery(
+        &self,
+        d: &Delivery,
+        state: DeliveryState,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
+            if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
+                r.state = state;
+                if !detail.is_empty() {
+                    r.detail = detail.to_string();
+                }
+            }
+        }
+        inner.in_flight.remove(&d.handle);
+        Ok(())
+    }
+
+    async fn inbox(&self, api_key: &ApiKey, uid: Uid) -> Result<Vec<InboxItem>, StoreError> {
+        Ok(self
+            .lock()
+            .inboxes
+            .get(&(api_key.clone(), uid))
+            .map(|i| i.iter().cloned().collect())
+            .unwrap_or_default())
+    }
+}
