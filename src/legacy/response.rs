@@ -337,7 +337,7 @@ mod tests {
         assert!(r.body.starts_with("cb('\\u003C?xml"));
         assert!(r.body.ends_with("');"));
         assert!(!r.body.contains('<'));
-        assert!(r.body.contains("\\'\\\\"));
+        assert!(r.body.contains("\\u0026apos;\\\\"), "{}", r.body);
         assert!(!r.body.contains('\n'));
     }
 }

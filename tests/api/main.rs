@@ -1,0 +1,10 @@
+mod helpers;
+
+mod admin;
+mod legacy_errors;
+mod perl_client;
+mod properties;
+mod resilience;
+mod send_request;
+mod store_conformance;
+mod vectors;

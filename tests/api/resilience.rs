@@ -1,0 +1,105 @@
+//! Slow clients, and several gateways sharing one Redis.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_body_that_never_arrives_gets_error_100_in_bounded_time() {
+    let app = spawn_app_with(Backend::Memory, |t| {
+        t.replace("body_timeout_ms = 2000", "body_timeout_ms = 300")
+    })
+    .await;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    stream
+        .write_all(b"POST /restserver.php?format=JSON HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nConnection: close\r\n\r\nmethod=")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+        .await
+        .expect("answered in time")
+        .unwrap();
+    let response = String::from_utf8(response).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("{\"error_code\":100,"), "{response}");
+}
+
+#[tokio::test]
+async fn two_gateways_share_call_ids_and_quota() {
+    let redis = RedisServer::start();
+    let section = redis_section(&redis.url());
+    let one = spawn_with_config(test_config(&section, |t| t), None).await;
+    let two = spawn_with_config(test_config(&section, |t| t), None).await;
+    one.seed_graph(APP_KEY).await;
+    let session = one.session(1001).await;
+
+    // A call_id accepted by one gateway is refused by the other.
+    let first = send(&one, &session, "100", "1002,1003,1004").await;
+    assert!(first.error_code().is_none(), "{}", first.body);
+    let replay = send(&two, &session, "100", "1004").await;
+    assert_eq!(replay.error_code(), Some(103));
+    let lower = send(&two, &session, "99.9", "1004").await;
+    assert_eq!(lower.error_code(), Some(103));
+    // Quota counts across both: 3 + 3 + 2 + 2 = 10, then one more is refused on either.
+    assert!(send(&two, &session, "101", "1002,1003,1004")
+        .await
+        .error_code()
+        .is_none());
+    // App users only: queued by gateway two, delivered once by whichever worker takes it.
+    assert_eq!(send(&two, &session, "102", "1002,1003").await.body, "\"\"");
+    assert!(send(&one, &session, "103", "1003,1004")
+        .await
+        .error_code()
+        .is_none());
+    assert_eq!(
+        send(&one, &session, "104", "1004").await.error_code(),
+        Some(4)
+    );
+    assert_eq!(
+        send(&two, &session, "105", "1004").await.error_code(),
+        Some(4)
+    );
+    let inbox = one.wait_inbox(APP_KEY, 1002, 1).await;
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        two.inbox(APP_KEY, 1002).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "delivered twice"
+    );
+    assert_eq!(
+        two.inbox(APP_KEY, 1003).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(redis);
+}
+
+async fn send(app: &TestApp, session: &str, call_id: &str, to: &str) -> Answer {
+    let params = signed(
+        &[
+            ("method", "notifications.sendRequest"),
+            ("api_key", APP_KEY),
+            ("session_key", session),
+            ("call_id", call_id),
+            ("to_ids", to),
+            ("type", "event"),
+            ("content", "hi"),
+            ("format", "JSON"),
+        ],
+        APP_SECRET,
+    );
+    app.post_form(&params).await
+}
