@@ -171,6 +171,10 @@ pub struct RawApp {
     pub platform: PlatformKind,
     #[serde(default)]
     pub upstream: Option<UpstreamSettings>,
+    /// mixi: scripts the confirmation page loads to get the container's `opensocial` and
+    /// `mixi` objects when it is not served inside the gadget already.
+    #[serde(default)]
+    pub container_scripts: Vec<String>,
 }
 
 fn default_true() -> bool {
@@ -238,6 +242,7 @@ pub struct AppConfig {
     pub session_ttl: Duration,
     pub platform: PlatformKind,
     pub upstream: Option<UpstreamSettings>,
+    pub container_scripts: Vec<String>,
 }
 
 impl AppConfig {
@@ -483,6 +488,15 @@ fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
         if app.session_ttl_secs == 0 {
             return Err(err(key("session_ttl_secs"), "must be positive"));
         }
+        for (j, script) in app.container_scripts.iter().enumerate() {
+            check_http_url(format!("app[{i}].container_scripts[{j}]"), script)?;
+            if script.contains([' ', ';', ',', '\'', '"']) {
+                return Err(err(
+                    format!("app[{i}].container_scripts[{j}]"),
+                    "must be a plain URL",
+                ));
+            }
+        }
         match (app.platform, &app.upstream) {
             (PlatformKind::Mobage | PlatformKind::OpenSocial, None) => {
                 return Err(err(key("upstream"), "is required for this platform"));
@@ -505,6 +519,7 @@ fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
             session_ttl: Duration::from_secs(app.session_ttl_secs),
             platform: app.platform,
             upstream: app.upstream,
+            container_scripts: app.container_scripts,
         });
     }
     Ok(Config {

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod confirm;
 pub mod demo;
 pub mod domain;
 pub mod legacy;

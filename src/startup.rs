@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -59,6 +59,11 @@ pub fn router(state: AppState) -> Router {
             "/restserver.php",
             get(crate::legacy::restserver).post(crate::legacy::restserver),
         )
+        .route(
+            "/send_req.php",
+            get(crate::confirm::show).post(crate::confirm::confirm),
+        )
+        .route("/send_req.php/complete", post(crate::confirm::complete))
         .route(
             "/sandbox/{api_key}/inbox/{uid}",
             get(crate::platform::sandbox::inbox_page),

@@ -36,3 +36,28 @@ impl PlatformKind {
         matches!(self, PlatformKind::Sandbox)
     }
 }
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (as OAuth 1.0 and URL
+/// query components need).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_encoding() {
+        assert_eq!(
+            super::percent_encode("a b&c=d/é~"),
+            "a%20b%26c%3Dd%2F%C3%A9~"
+        );
+    }
+}

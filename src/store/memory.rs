@@ -163,6 +163,7 @@ impl Store for MemoryStore {
                 created_at_ms: r.created_at_ms,
                 expires_at_ms: r.expires_at_ms,
                 token_hash: r.token_hash.clone(),
+                quota_day: op.quota_day.clone(),
                 platform_request_id: None,
                 recipients: op
                     .recipients
@@ -285,6 +286,82 @@ impl Store for MemoryStore {
             .requests
             .get(&(api_key.clone(), from, id))
             .cloned())
+    }
+
+    async fn settle_request(
+        &self,
+        record: &RequestRecord,
+        settlement: &Settlement,
+        now_ms: i64,
+    ) -> Result<SettleOutcome, StoreError> {
+        let mut inner = self.lock();
+        let key = (record.api_key.clone(), record.from, record.id);
+        let Some(req) = inner.requests.get_mut(&key) else {
+            return Ok(SettleOutcome::Missing);
+        };
+        if req.status != RequestStatus::Pending {
+            return Ok(SettleOutcome::AlreadySettled(req.status));
+        }
+        if req.expires_at_ms <= now_ms {
+            return Ok(SettleOutcome::Expired);
+        }
+        let mut refund = 0u32;
+        let mut enqueue_to = Vec::new();
+        match settlement {
+            Settlement::Send { enqueue } => {
+                req.status = RequestStatus::Sent;
+                if *enqueue {
+                    for r in &mut req.recipients {
+                        r.state = DeliveryState::Queued;
+                        enqueue_to.push(r.uid);
+                    }
+                }
+            }
+            Settlement::Cancel { detail } => {
+                req.status = RequestStatus::Cancelled;
+                for r in &mut req.recipients {
+                    r.state = DeliveryState::Dropped;
+                    r.detail = detail.clone();
+                    refund += 1;
+                }
+            }
+            Settlement::Mixi {
+                platform_request_id,
+                chosen,
+            } => {
+                req.status = RequestStatus::Sent;
+                req.platform_request_id = Some(platform_request_id.clone());
+                for r in &mut req.recipients {
+                    if chosen.contains(&r.uid) {
+                        r.state = DeliveryState::Delivered;
+                    } else {
+                        r.state = DeliveryState::Dropped;
+                        r.detail = "not chosen in the mixi dialog".into();
+                        refund += 1;
+                    }
+                }
+            }
+        }
+        let quota_key = (record.api_key.clone(), record.from, req.quota_day.clone());
+        if let Some(used) = inner.quota.get_mut(&quota_key) {
+            *used = used.saturating_sub(refund);
+        }
+        for to in &enqueue_to {
+            inner.next_handle += 1;
+            let handle = inner.next_handle.to_string();
+            inner.outbox.push_back(Delivery {
+                api_key: record.api_key.clone(),
+                from: record.from,
+                id: record.id,
+                to: *to,
+                handle,
+            });
+        }
+        drop(inner);
+        if !enqueue_to.is_empty() {
+            self.wakeup.notify_waiters();
+        }
+        Ok(SettleOutcome::Settled { refunded: refund })
     }
 
     async fn claim_deliveries(

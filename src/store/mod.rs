@@ -177,6 +177,8 @@ pub struct RequestRecord {
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
     pub token_hash: String,
+    /// The quota day the recipients were counted on (for refunds).
+    pub quota_day: String,
     pub platform_request_id: Option<String>,
     pub recipients: Vec<RecipientView>,
 }
@@ -190,6 +192,28 @@ impl RequestRecord {
             self.status
         }
     }
+}
+
+/// How a pending request is settled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Settlement {
+    /// The sender confirmed; `enqueue` puts one delivery per recipient into the outbox.
+    Send { enqueue: bool },
+    /// The sender cancelled (or the platform refused): the quota taken is given back.
+    Cancel { detail: String },
+    /// mixi's dialog sent the request to `chosen`; the others are dropped and refunded.
+    Mixi {
+        platform_request_id: String,
+        chosen: Vec<Uid>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SettleOutcome {
+    Settled { refunded: u32 },
+    Missing,
+    AlreadySettled(RequestStatus),
+    Expired,
 }
 
 /// One message to one recipient, identified by (app, sender, request, recipient).
@@ -275,6 +299,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         from: Uid,
         id: u64,
     ) -> impl Future<Output = Res<Option<RequestRecord>>> + Send;
+    /// Settles a pending, unexpired request; at most one settlement ever succeeds.
+    fn settle_request(
+        &self,
+        record: &RequestRecord,
+        settlement: &Settlement,
+        now_ms: i64,
+    ) -> impl Future<Output = Res<SettleOutcome>> + Send;
     /// Takes up to `max` deliveries for `consumer`; they stay in flight until completed.
     fn claim_deliveries(
         &self,
@@ -353,6 +384,14 @@ impl Store for AnyStore {
         id: u64,
     ) -> Res<Option<RequestRecord>> {
         delegate!(self, s => s.get_request(api_key, from, id))
+    }
+    async fn settle_request(
+        &self,
+        record: &RequestRecord,
+        settlement: &Settlement,
+        now_ms: i64,
+    ) -> Res<SettleOutcome> {
+        delegate!(self, s => s.settle_request(record, settlement, now_ms))
     }
     async fn claim_deliveries(&self, consumer: &str, max: usize) -> Res<Vec<Delivery>> {
         delegate!(self, s => s.claim_deliveries(consumer, max))

@@ -36,6 +36,8 @@ static SEND_REQUEST: std::sync::LazyLock<Script> =
     std::sync::LazyLock::new(|| Script::new(include_str!("lua/send_request.lua")));
 static INBOX_DELIVER: std::sync::LazyLock<Script> =
     std::sync::LazyLock::new(|| Script::new(include_str!("lua/inbox_deliver.lua")));
+static SETTLE: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("lua/settle.lua")));
 static COMPLETE_DELIVERY: std::sync::LazyLock<Script> =
     std::sync::LazyLock::new(|| Script::new(include_str!("lua/complete_delivery.lua")));
 
@@ -517,6 +519,7 @@ impl Store for RedisStore {
             .arg(r.expires_at_ms)
             .arg(retention)
             .arg(keys.wakeup_channel())
+            .arg(&op.quota_day)
             .arg(op.recipients.len());
         for uid in &op.recipients {
             inv.arg(uid.get());
@@ -660,6 +663,72 @@ impl Store for RedisStore {
         record_from_fields(api_key, from, id, &fields).map(Some)
     }
 
+    async fn settle_request(
+        &self,
+        record: &RequestRecord,
+        settlement: &Settlement,
+        now_ms: i64,
+    ) -> Result<SettleOutcome, StoreError> {
+        let keys = &self.shared.keys;
+        let (api, from, id) = (&record.api_key, record.from, record.id);
+        let (action, enqueue, platform_id, detail, chosen): (&str, bool, &str, &str, &[Uid]) =
+            match settlement {
+                Settlement::Send { enqueue } => ("send", *enqueue, "", "", &[]),
+                Settlement::Cancel { detail } => ("cancel", false, "", detail.as_str(), &[]),
+                Settlement::Mixi {
+                    platform_request_id,
+                    chosen,
+                } => (
+                    "mixi",
+                    false,
+                    platform_request_id.as_str(),
+                    "not chosen in the mixi dialog",
+                    chosen.as_slice(),
+                ),
+            };
+        let mut inv = SETTLE.prepare_invoke();
+        inv.key(keys.request(api, from, id))
+            .key(keys.outbox_of(api, from))
+            .key(keys.quota(api, from, &record.quota_day))
+            .arg(action)
+            .arg(now_ms)
+            .arg(keys.wakeup_channel())
+            .arg(api.as_str())
+            .arg(from.get())
+            .arg(id)
+            .arg(if enqueue { "1" } else { "0" })
+            .arg(platform_id)
+            .arg(detail);
+        for uid in chosen {
+            inv.arg(uid.get());
+        }
+        let mut conn = self.conn().await?;
+        let reply: Vec<String> = self.bounded(inv.invoke_async(&mut conn)).await?;
+        match first_word(&reply) {
+            "OK" => {
+                if enqueue {
+                    self.shared
+                        .hot_partitions
+                        .lock()
+                        .expect("lock")
+                        .insert(keys.partition(api, from));
+                    self.shared.wakeup.notify_waiters();
+                }
+                Ok(SettleOutcome::Settled {
+                    refunded: reply.get(1).and_then(|r| r.parse().ok()).unwrap_or(0),
+                })
+            }
+            "MISSING" => Ok(SettleOutcome::Missing),
+            "EXPIRED" => Ok(SettleOutcome::Expired),
+            "DONE" => reply
+                .get(1)
+                .and_then(|s| RequestStatus::parse(s))
+                .map(SettleOutcome::AlreadySettled)
+                .ok_or_else(|| corrupt("settle script answered an unknown status")),
+            other => Err(corrupt(format!("settle script answered {other}"))),
+        }
+    }
+
     async fn claim_deliveries(
         &self,
         consumer: &str,
@@ -771,6 +840,7 @@ fn record_from_fields(
         created_at_ms: num("ca"),
         expires_at_ms: num("ex"),
         token_hash: get("th"),
+        quota_day: get("qd"),
         platform_request_id: f.get("pr").cloned(),
         recipients,
     })

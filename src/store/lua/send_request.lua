@@ -6,8 +6,8 @@
 -- ARGV[5] daily limit  ARGV[6] quota ttl (s)  ARGV[7] direct delivery allowed "1"/"0"
 -- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] type  ARGV[11] content
 -- ARGV[12] image  ARGV[13] invite "1"/"0"  ARGV[14] token hash  ARGV[15] expires at (ms)
--- ARGV[16] record ttl (s)  ARGV[17] wake-up channel  ARGV[18] n recipients
--- ARGV[19 .. 18+n] recipients, then the non-friends known to use the app
+-- ARGV[16] record ttl (s)  ARGV[17] wake-up channel  ARGV[18] quota day  ARGV[19] n recipients
+-- ARGV[20 .. 19+n] recipients, then the non-friends known to use the app
 -- Returns {"PENDING"} | {"QUEUED"} | {"SESSION"} | {"CALLID"} | {"RESOLVE", uid...}
 --       | {"INVALID_USER"} | {"QUOTA", used} | {"ID_TAKEN"}
 local s = redis.call('HMGET', KEYS[1], 'api', 'uid', 'exp', 'hw')
@@ -19,13 +19,13 @@ if callid ~= '' and s[4] and callid <= s[4] then
   return {'CALLID'}
 end
 
-local n = tonumber(ARGV[18])
+local n = tonumber(ARGV[19])
 local known = {}
-for i = 19 + n, #ARGV do known[ARGV[i]] = true end
+for i = 20 + n, #ARGV do known[ARGV[i]] = true end
 local unresolved = {'RESOLVE'}
 local invalid = false
 local all_installed = true
-for i = 19, 18 + n do
+for i = 20, 19 + n do
   local r = ARGV[i]
   local f = redis.call('HGET', KEYS[2], r)
   if f then
@@ -51,14 +51,14 @@ local status = 'pending'
 local state = 'pending'
 if direct then status = 'sent'; state = 'queued' end
 local rc = {}
-for i = 19, 18 + n do table.insert(rc, ARGV[i]) end
+for i = 20, 19 + n do table.insert(rc, ARGV[i]) end
 redis.call('HSET', KEYS[4], 'api', ARGV[1], 'from', ARGV[2], 'st', status, 'ty', ARGV[10],
   'co', ARGV[11], 'im', ARGV[12], 'inv', ARGV[13], 'ca', ARGV[4], 'ex', ARGV[15],
-  'th', ARGV[14], 'rc', table.concat(rc, ','))
-for i = 19, 18 + n do redis.call('HSET', KEYS[4], 'r:' .. ARGV[i], state) end
+  'th', ARGV[14], 'qd', ARGV[18], 'rc', table.concat(rc, ','))
+for i = 20, 19 + n do redis.call('HSET', KEYS[4], 'r:' .. ARGV[i], state) end
 redis.call('EXPIRE', KEYS[4], ARGV[16])
 if direct then
-  for i = 19, 18 + n do
+  for i = 20, 19 + n do
     redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', ARGV[i])
   end
   redis.call('PUBLISH', ARGV[17], KEYS[5])

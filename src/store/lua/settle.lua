@@ -1,0 +1,54 @@
+-- Settles a pending request: the sender confirmed, cancelled, or mixi reported back.
+-- At most one settlement wins: only a pending, unexpired request changes.
+-- KEYS[1] request hash  KEYS[2] sender's partition outbox  KEYS[3] quota counter of its day
+-- ARGV[1] "send" | "cancel" | "mixi"  ARGV[2] now (ms)  ARGV[3] wake-up channel
+-- ARGV[4] api_key  ARGV[5] from  ARGV[6] id  ARGV[7] enqueue deliveries "1"/"0"
+-- ARGV[8] platform request id  ARGV[9] detail  ARGV[10..] recipients chosen (mixi)
+-- Returns {"OK", refunded} | {"MISSING"} | {"DONE", status} | {"EXPIRED"}
+local r = redis.call('HMGET', KEYS[1], 'st', 'ex', 'rc')
+if not r[1] then return {'MISSING'} end
+if r[1] ~= 'pending' then return {'DONE', r[1]} end
+if tonumber(r[2]) <= tonumber(ARGV[2]) then return {'EXPIRED'} end
+local rc = {}
+for uid in string.gmatch(r[3] or '', '[^,]+') do table.insert(rc, uid) end
+
+if ARGV[1] == 'send' then
+  redis.call('HSET', KEYS[1], 'st', 'sent', 'sa', ARGV[2])
+  if ARGV[7] == '1' then
+    for _, uid in ipairs(rc) do
+      redis.call('HSET', KEYS[1], 'r:' .. uid, 'queued')
+      redis.call('XADD', KEYS[2], '*', 'api', ARGV[4], 'from', ARGV[5], 'id', ARGV[6], 'to', uid)
+    end
+    redis.call('PUBLISH', ARGV[3], KEYS[2])
+  end
+  return {'OK', '0'}
+end
+
+local refund = 0
+if ARGV[1] == 'cancel' then
+  redis.call('HSET', KEYS[1], 'st', 'cancelled', 'sa', ARGV[2])
+  for _, uid in ipairs(rc) do
+    redis.call('HSET', KEYS[1], 'r:' .. uid, 'dropped', 'd:' .. uid, ARGV[9])
+  end
+  refund = #rc
+elseif ARGV[1] == 'mixi' then
+  local chosen = {}
+  for i = 10, #ARGV do chosen[ARGV[i]] = true end
+  redis.call('HSET', KEYS[1], 'st', 'sent', 'sa', ARGV[2], 'pr', ARGV[8])
+  for _, uid in ipairs(rc) do
+    if chosen[uid] then
+      redis.call('HSET', KEYS[1], 'r:' .. uid, 'delivered')
+    else
+      redis.call('HSET', KEYS[1], 'r:' .. uid, 'dropped', 'd:' .. uid, ARGV[9])
+      refund = refund + 1
+    end
+  end
+else
+  return redis.error_reply('unknown settlement ' .. ARGV[1])
+end
+if refund > 0 then
+  local used = tonumber(redis.call('GET', KEYS[3]) or '0')
+  local give = math.min(used, refund)
+  if give > 0 then redis.call('DECRBY', KEYS[3], give) end
+end
+return {'OK', tostring(refund)}
