@@ -306,7 +306,12 @@ impl TestApp {
             ("type", "event"),
             ("content", "Join me! <fb:req-choice url=\"http://apps.example.com/slicedbread/x\" label=\"Go\"/>"),
         ];
-        params.extend_from_slice(extra);
+        for (k, v) in extra {
+            match params.iter_mut().find(|(name, _)| name == k) {
+                Some(slot) => slot.1 = v,
+                None => params.push((k, v)),
+            }
+        }
         self.call_signed(&params, APP_SECRET).await
     }
 

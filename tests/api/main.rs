@@ -1,6 +1,7 @@
 mod helpers;
 
 mod admin;
+mod confirm;
 mod legacy_errors;
 mod perl_client;
 mod properties;

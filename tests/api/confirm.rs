@@ -1,0 +1,423 @@
+//! The confirmation pages over HTTP: rendering, who may use them, settling once, redirects.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// A pending request from 1001 to 1002 and 1004 with `content`; returns its confirmation URL.
+async fn pending(app: &TestApp, session: &str, extra: &[(&str, &str)]) -> String {
+    let ans = app.send_request(session, "1002,1004", extra).await;
+    ans.json().as_str().unwrap_or_else(|| panic!("{}", ans.body)).to_string()
+}
+
+/// The URL as the browser would use it (the gateway's public_url is gateway.example).
+fn local(app: &TestApp, url: &str) -> String {
+    url.replacen("http://gateway.example", &app.address, 1)
+}
+
+async fn get(app: &TestApp, url: &str) -> (u16, HashMap<String, String>, String) {
+    let res = app.client.get(url).send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    (status, headers, res.text().await.unwrap())
+}
+
+/// The hidden fields of the form whose submit button has `id`.
+fn form_fields(html: &str, button_id: &str) -> Vec<(String, String)> {
+    let button = html.find(&format!("id=\"{button_id}\"")).expect("the button");
+    let form_start = html[..button].rfind("<form").unwrap();
+    let mut fields = Vec::new();
+    let mut rest = &html[form_start..button];
+    while let Some(i) = rest.find("<input type=\"hidden\" name=\"") {
+        rest = &rest[i + 27..];
+        let name_end = rest.find('"').unwrap();
+        let name = rest[..name_end].to_string();
+        let v = rest.find("value=\"").unwrap() + 7;
+        let value_end = v + rest[v..].find('"').unwrap();
+        fields.push((name, decode_entities(&rest[v..value_end])));
+        rest = &rest[value_end..];
+    }
+    fields
+}
+
+/// Undoes askama's escaping (`&#38;`, `&#34;`, ...).
+fn decode_entities(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("&#") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find(';').map(|e| i + e).unwrap();
+        let code: u32 = rest[i + 2..end].parse().unwrap();
+        out.push(char::from_u32(code).unwrap());
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+async fn post(app: &TestApp, path: &str, fields: &[(String, String)]) -> (u16, String, String) {
+    let res = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(fields))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location, res.text().await.unwrap())
+}
+
+fn with(fields: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = fields.to_vec();
+    for (k, v) in extra {
+        out.retain(|(name, _)| name != k);
+        out.push((k.to_string(), v.to_string()));
+    }
+    out
+}
+
+fn without(fields: &[(String, String)], name: &str) -> Vec<(String, String)> {
+    fields.iter().filter(|(k, _)| k != name).cloned().collect()
+}
+
+async fn view(app: &TestApp, url: &str) -> Value {
+    let (from, id) = confirmation_parts(url);
+    app.admin(reqwest::Method::GET, &format!("/admin/v1/apps/app1/requests/{from}/{id}"), None)
+        .await
+        .1
+}
+
+async fn used(app: &TestApp) -> i64 {
+    app.admin(reqwest::Method::GET, "/admin/v1/apps/app1/users/1001/allocation", None)
+        .await
+        .1["used"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn setup() -> (TestApp, String) {
+    let app = spawn_app().await;
+    app.seed_graph(APP_KEY).await;
+    let session = app.session(1001).await;
+    (app, session)
+}
+
+#[tokio::test]
+async fn page_shows_the_request_safely() {
+    let (app, session) = setup().await;
+    let content = r#"Come <b>play</b>! <a href="http://apps.example.com/slicedbread/help">help</a> <script>alert('x')</script><img src=x onerror="alert(1)"><a href="javascript:alert(2)">js</a> <fb:req-choice url="http://apps.example.com/slicedbread/play?a=1&b=2" label="Play &lt;now&gt;"/> <fb:req-choice url="javascript:alert(3)" label="Evil"/>"#;
+    let url = pending(
+        &app,
+        &session,
+        &[
+            ("content", content),
+            ("type", "gift<script>alert(4)</script>"),
+            ("image", "http://img.example/i.png\" onerror=\"alert(5)"),
+            ("invite", "true"),
+        ],
+    )
+    .await;
+    let (status, headers, html) = get(&app, &local(&app, &url)).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(headers["content-security-policy"].contains("frame-ancestors 'none'"));
+    assert!(headers["content-security-policy"].contains("default-src 'none'"));
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(html.contains("<h1>Sliced Bread: send 2 gift&#60;script&#62;alert(4)&#60;/script&#62; invitations?</h1>"), "{html}");
+    assert!(html.contains("From user 1001"));
+    assert!(html.contains("<li>1002</li><li>1004</li>"));
+    assert!(html.contains("Come <b>play</b>!"));
+    assert!(html.contains(r#"<a href="http://apps.example.com/slicedbread/help" rel="nofollow noopener noreferrer">help</a>"#), "{html}");
+    assert!(html.contains(r#"class="choice" href="http://apps.example.com/slicedbread/play?a=1&#38;b=2""#), "{html}");
+    assert!(html.contains(">Play &#60;now&#62;</a>"), "{html}");
+    assert!(html.contains(r#"<img class="picture" src="http://img.example/i.png&#34; onerror=&#34;alert(5)""#), "{html}");
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "no script element at all on a non-mixi page");
+    assert!(!lower.contains("javascript:"));
+    assert!(!lower.contains("onerror=\""));
+    assert!(!html.contains("Evil"));
+    assert!(html.contains("id=\"fbb-send\""));
+    assert!(html.contains("id=\"fbb-cancel\""));
+}
+
+#[tokio::test]
+async fn send_delivers_and_redirects_to_the_app() {
+    let (app, session) = setup().await;
+    let url = pending(&app, &session, &[]).await;
+    let (_, _, html) = get(&app, &local(&app, &url)).await;
+    let fields = form_fields(&html, "fbb-send");
+    let (status, location, _) = post(&app, "/send_req.php", &with(&fields, &[("action", "send")])).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "http://apps.example.com/slicedbread/?sent=1");
+    assert_eq!(app.wait_inbox(APP_KEY, 1004, 1).await["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.wait_inbox(APP_KEY, 1002, 1).await["items"].as_array().unwrap().len(), 1);
+    let v = view(&app, &url).await;
+    assert_eq!(v["status"], "sent");
+
+    // A second submit, and the page itself, are refused: nothing is delivered twice.
+    let (status, _, body) = post(&app, "/send_req.php", &with(&fields, &[("action", "send")])).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("Already sent"));
+    let (status, _, _) = get(&app, &local(&app, &url)).await;
+    assert_eq!(status, 409);
+    let (status, _, _) = post(&app, "/send_req.php", &with(&fields, &[("action", "cancel")])).await;
+    assert_eq!(status, 409);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.inbox(APP_KEY, 1004).await["items"].as_array().unwrap().len(), 1);
+    assert_eq!(used(&app).await, 2, "no refund after sending");
+}
+
+#[tokio::test]
+async fn concurrent_submits_settle_once() {
+    let (app, session) = setup().await;
+    let url = pending(&app, &session, &[]).await;
+    let (_, _, html) = get(&app, &local(&app, &url)).await;
+    let fields = with(&form_fields(&html, "fbb-send"), &[("action", "send")]);
+    let cancel = with(&form_fields(&html, "fbb-cancel"), &[("action", "cancel")]);
+    let results = futures_util::future::join_all(
+        (0..8).map(|i| {
+            let f = if i % 2 == 0 { fields.clone() } else { cancel.clone() };
+            let app = &app;
+            async move { post(app, "/send_req.php", &f).await.0 }
+        }),
+    )
+    .await;
+    assert_eq!(results.iter().filter(|s| **s == 303).count(), 1, "{results:?}");
+    assert!(results.iter().all(|s| *s == 303 || *s == 409), "{results:?}");
+}
+
+#[tokio::test]
+async fn cancel_refunds_the_quota() {
+    let (app, session) = setup().await;
+    let url = pending(&app, &session, &[]).await;
+    assert_eq!(used(&app).await, 2);
+    let (_, _, html) = get(&app, &local(&app, &url)).await;
+    let fields = form_fields(&html, "fbb-cancel");
+    let (status, location, _) = post(&app, "/send_req.php", &with(&fields, &[("action", "cancel")])).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "http://apps.example.com/slicedbread/?sent=0");
+    assert_eq!(used(&app).await, 0);
+    let v = view(&app, &url).await;
+    assert_eq!(v["status"], "cancelled");
+    assert_eq!(v["recipients"][0]["state"], "dropped");
+    let (status, _, _) = post(&app, "/send_req.php", &with(&fields, &[("action", "send")])).await;
+    assert_eq!(status, 409);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(app.inbox(APP_KEY, 1004).await["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn tokens_and_csrf_are_required() {
+    let (app, session) = setup().await;
+    let url = pending(&app, &session, &[]).await;
+    let other = pending(&app, &session, &[]).await;
+    let local_url = local(&app, &url);
+    let token = local_url.rsplit_once("&t=").unwrap().1.to_string();
+    let other_token = other.rsplit_once("&t=").unwrap().1.to_string();
+
+    let no_token = local_url.replace(&format!("&t={token}"), "");
+    assert_eq!(get(&app, &no_token).await.0, 400);
+    let mut tampered = token.clone();
+    tampered.replace_range(0..1, if token.starts_with('0') { "1" } else { "0" });
+    assert_eq!(get(&app, &local_url.replace(&token, &tampered)).await.0, 403);
+    // Another request's token does not open this page.
+    assert_eq!(get(&app, &local_url.replace(&token, &other_token)).await.0, 403);
+    // Another sender's page id.
+    assert_eq!(get(&app, &local_url.replace("from=1001", "from=1002")).await.0, 404);
+    assert_eq!(get(&app, &format!("{}/send_req.php", app.address)).await.0, 400);
+
+    let (_, _, html) = get(&app, &local_url).await;
+    let fields = with(&form_fields(&html, "fbb-send"), &[("action", "send")]);
+    for (label, bad) in [
+        ("no csrf", without(&fields, "csrf")),
+        ("wrong csrf", with(&fields, &[("csrf", "00000000000000000000000000000000")])),
+        ("no token", without(&fields, "t")),
+        ("other token", with(&fields, &[("t", &other_token)])),
+    ] {
+        let (status, _, body) = post(&app, "/send_req.php", &bad).await;
+        assert!(status == 403 || status == 400, "{label}: {status} {body}");
+        assert!(body.contains("<h1>"), "{label}: a short page");
+    }
+    // The csrf field of another request's page is no good here.
+    let (_, _, other_html) = get(&app, &local(&app, &other)).await;
+    let other_csrf = form_fields(&other_html, "fbb-send").into_iter().find(|(k, _)| k == "csrf").unwrap().1;
+    assert_eq!(post(&app, "/send_req.php", &with(&fields, &[("csrf", &other_csrf)])).await.0, 403);
+    // Not a form post.
+    let res = app
+        .client
+        .post(format!("{}/send_req.php", app.address))
+        .header("content-type", "application/json")
+        .body(serde_json::to_string(&fields.iter().cloned().collect::<HashMap<_, _>>()).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 415);
+    // After all that, the real form still works once.
+    assert_eq!(post(&app, "/send_req.php", &fields).await.0, 303);
+}
+
+#[tokio::test]
+async fn redirects_stay_inside_the_app() {
+    let app = spawn_app_with(Backend::Redis, |t| t.replace("daily_request_limit = 10", "daily_request_limit = 100")).await;
+    app.seed_graph(APP_KEY).await;
+    let session = app.session(1001).await;
+    let cases: Vec<(String, &str)> = vec![
+        ("&next=%2Fgame%2Fplay%3Fx%3D1".into(), "http://apps.example.com/slicedbread/game/play?x=1&sent=1"),
+        ("&next=game%2Fplay%3Fx%3D1".into(), "http://apps.example.com/slicedbread/game/play?x=1&sent=1"),
+        ("&canvas".into(), "http://apps.example.com/slicedbread/canvas/?sent=1"),
+        ("&canvas=1&next=level2".into(), "http://apps.example.com/slicedbread/canvas/level2?sent=1"),
+        ("&next=http%3A%2F%2Fevil.example%2F".into(), "http://apps.example.com/slicedbread/?sent=1"),
+        ("&next=%2F%2Fevil.example".into(), "http://apps.example.com/slicedbread/?sent=1"),
+        ("&next=%2F%5Cevil.example".into(), "http://apps.example.com/slicedbread/?sent=1"),
+        ("&next=..%2F..%2Fevil".into(), "http://apps.example.com/slicedbread/?sent=1"),
+        ("&next=%252e%252e%2Fevil".into(), "http://apps.example.com/slicedbread/?sent=1"),
+        ("&next=javascript%3Aalert(1)".into(), "http://apps.example.com/slicedbread/?sent=1"),
+        ("&next=x%0D%0ALocation%3A%20http%3A%2F%2Fevil.example".into(), "http://apps.example.com/slicedbread/?sent=1"),
+    ];
+    for (suffix, expected) in cases {
+        let url = pending(&app, &session, &[("to_ids", "1004")]).await;
+        let (status, _, html) = get(&app, &format!("{}{suffix}", local(&app, &url))).await;
+        assert_eq!(status, 200, "{suffix}");
+        let fields = with(&form_fields(&html, "fbb-send"), &[("action", "send")]);
+        let (status, location, _) = post(&app, "/send_req.php", &fields).await;
+        assert_eq!(status, 303, "{suffix}");
+        assert_eq!(location, expected, "{suffix}");
+        // Forging next in the POST itself is no way out either.
+        let url = pending(&app, &session, &[("to_ids", "1004")]).await;
+        let (_, _, html) = get(&app, &local(&app, &url)).await;
+        let forged = with(&form_fields(&html, "fbb-cancel"), &[("action", "cancel"), ("next", "https://evil.example/")]);
+        let (_, location, _) = post(&app, "/send_req.php", &forged).await;
+        assert_eq!(location, "http://apps.example.com/slicedbread/?sent=0");
+    }
+}
+
+#[tokio::test]
+async fn expired_pages_are_refused() {
+    let app = spawn_app_with(Backend::Redis, |t| t.replace("expiry_secs = 3600", "expiry_secs = 1")).await;
+    app.seed_graph(APP_KEY).await;
+    let session = app.session(1001).await;
+    let url = pending(&app, &session, &[]).await;
+    let (_, _, html) = get(&app, &local(&app, &url)).await;
+    let fields = with(&form_fields(&html, "fbb-send"), &[("action", "send")]);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, _, body) = get(&app, &local(&app, &url)).await;
+    assert_eq!(status, 410, "{body}");
+    assert!(body.contains("expired"));
+    assert_eq!(post(&app, "/send_req.php", &fields).await.0, 410);
+    assert_eq!(view(&app, &url).await["status"], "expired");
+}
+
+fn mixi_app(t: String) -> String {
+    t.replace(
+        "callback_url = \"http://apps.example.com/mixi/\"\nplatform = \"mixi\"",
+        "callback_url = \"http://apps.example.com/mixi/\"\napp_id = \"4242\"\nplatform = \"mixi\"\ncontainer_scripts = [\"http://127.0.0.1:9/opensocial.js\"]",
+    )
+}
+
+async fn mixi_pending(app: &TestApp) -> String {
+    app.seed_graph("mixiapp").await;
+    let (session, _) = app.session_in("mixiapp", 1001).await;
+    let call_id = app.next_call_id();
+    let ans = app
+        .call_signed(
+            &[
+                ("method", "notifications.sendRequest"),
+                ("api_key", "mixiapp"),
+                ("session_key", &session),
+                ("call_id", &call_id),
+                ("to_ids", "1002,1003"),
+                ("type", "gift"),
+                ("content", "Take <b>this</b> flower! <fb:req-choice url=\"http://apps.example.com/mixi/gift?id=7\" label=\"Accept\"/>"),
+                ("image", "http://img.example/flower.gif"),
+                ("format", "JSON"),
+            ],
+            "mixisecret",
+        )
+        .await;
+    ans.json().as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn mixi_page_and_completion() {
+    let app = spawn_app_with(Backend::Redis, mixi_app).await;
+    let url = mixi_pending(&app).await;
+    let (status, headers, html) = get(&app, &local(&app, &url)).await;
+    assert_eq!(status, 200);
+    let csp = &headers["content-security-policy"];
+    assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    assert!(csp.contains("http://127.0.0.1:9/opensocial.js"), "{csp}");
+    assert!(!csp.contains("frame-ancestors"), "the mixi page runs in the gadget's frame");
+    assert!(html.contains("<script src=\"http://127.0.0.1:9/opensocial.js\"></script>"), "{html}");
+    assert!(html.contains("opensocial.requestShareApp(recipients, null"));
+    let json_start = html.find("id=\"fbb-request\"").unwrap();
+    let json_start = json_start + html[json_start..].find('>').unwrap() + 1;
+    let json_end = json_start + html[json_start..].find("</script>").unwrap();
+    let data: Value = serde_json::from_str(&html[json_start..json_end]).unwrap();
+    assert_eq!(data["recipients"], serde_json::json!(["1002", "1003"]));
+    assert_eq!(data["body"], "Take this flower!");
+    assert_eq!(data["url"], "http://mixi.jp/run_appli.pl?id=4242&appParams=gift%3Fid%3D7");
+    assert_eq!(data["mobile_url"], "http://ma.mixi.net/4242/?url=http%3A%2F%2Fapps.example.com%2Fmixi%2Fgift%3Fid%3D7");
+    assert_eq!(data["image"], "http://img.example/flower.gif");
+    assert_eq!(data["image_mime"], "image/gif");
+    assert_eq!(data["invite"], false);
+    assert_eq!(data["description"], "gift");
+
+    // The plain Send is not for mixi.
+    let fields = form_fields(&html, "fbb-back");
+    let send = with(&form_fields(&html, "fbb-cancel"), &[("action", "send")]);
+    assert_eq!(post(&app, "/send_req.php", &send).await.0, 400);
+
+    let done = with(&fields, &[("outcome", "sent"), ("recipientIds", "1002"), ("requestId", "req-123")]);
+    let (status, location, _) = post(&app, "/send_req.php/complete", &done).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "http://apps.example.com/mixi/?sent=1");
+    let (from, id) = confirmation_parts(&url);
+    let (_, v) = app.admin(reqwest::Method::GET, &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"), None).await;
+    assert_eq!(v["status"], "sent");
+    assert_eq!(v["platform_request_id"], "req-123");
+    assert_eq!(v["recipients"][0]["state"], "delivered");
+    assert_eq!(v["recipients"][1]["state"], "dropped");
+    let (_, alloc) = app.admin(reqwest::Method::GET, "/admin/v1/apps/mixiapp/users/1001/allocation", None).await;
+    assert_eq!(alloc["used"], 1, "the recipient left out in mixi's dialog is refunded");
+    assert_eq!(post(&app, "/send_req.php/complete", &done).await.0, 409);
+}
+
+#[tokio::test]
+async fn mixi_error_sends_the_user_back_with_sent_0() {
+    let app = spawn_app_with(Backend::Redis, mixi_app).await;
+    let url = mixi_pending(&app).await;
+    let (_, _, html) = get(&app, &local(&app, &url)).await;
+    let fields = form_fields(&html, "fbb-back");
+    let bad = with(&fields, &[("outcome", "sent"), ("recipientIds", "x<y"), ("requestId", "r")]);
+    assert_eq!(post(&app, "/send_req.php/complete", &bad).await.0, 400);
+    let failed = with(&fields, &[("outcome", "error"), ("error_code", "401")]);
+    let (status, location, _) = post(&app, "/send_req.php/complete", &failed).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "http://apps.example.com/mixi/?sent=0");
+    let (from, id) = confirmation_parts(&url);
+    let (_, v) = app.admin(reqwest::Method::GET, &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"), None).await;
+    assert_eq!(v["status"], "cancelled");
+    assert_eq!(v["recipients"][0]["detail"], "mixi error 401");
+    let (_, alloc) = app.admin(reqwest::Method::GET, "/admin/v1/apps/mixiapp/users/1001/allocation", None).await;
+    assert_eq!(alloc["used"], 0);
+}
+
+#[tokio::test]
+async fn complete_is_only_for_mixi_apps() {
+    let (app, session) = setup().await;
+    let url = pending(&app, &session, &[]).await;
+    let (_, _, html) = get(&app, &local(&app, &url)).await;
+    let fields = with(&form_fields(&html, "fbb-send"), &[("outcome", "sent"), ("recipientIds", "1002"), ("requestId", "r")]);
+    assert_eq!(post(&app, "/send_req.php/complete", &fields).await.0, 400);
+}
