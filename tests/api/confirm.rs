@@ -9,7 +9,10 @@ use crate::helpers::*;
 /// A pending request from 1001 to 1002 and 1004 with `content`; returns its confirmation URL.
 async fn pending(app: &TestApp, session: &str, extra: &[(&str, &str)]) -> String {
     let ans = app.send_request(session, "1002,1004", extra).await;
-    ans.json().as_str().unwrap_or_else(|| panic!("{}", ans.body)).to_string()
+    ans.json()
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", ans.body))
+        .to_string()
 }
 
 /// The URL as the browser would use it (the gateway's public_url is gateway.example).
@@ -30,7 +33,9 @@ async fn get(app: &TestApp, url: &str) -> (u16, HashMap<String, String>, String)
 
 /// The hidden fields of the form whose submit button has `id`.
 fn form_fields(html: &str, button_id: &str) -> Vec<(String, String)> {
-    let button = html.find(&format!("id=\"{button_id}\"")).expect("the button");
+    let button = html
+        .find(&format!("id=\"{button_id}\""))
+        .expect("the button");
     let form_start = html[..button].rfind("<form").unwrap();
     let mut fields = Vec::new();
     let mut rest = &html[form_start..button];
@@ -94,15 +99,23 @@ fn without(fields: &[(String, String)], name: &str) -> Vec<(String, String)> {
 
 async fn view(app: &TestApp, url: &str) -> Value {
     let (from, id) = confirmation_parts(url);
-    app.admin(reqwest::Method::GET, &format!("/admin/v1/apps/app1/requests/{from}/{id}"), None)
-        .await
-        .1
+    app.admin(
+        reqwest::Method::GET,
+        &format!("/admin/v1/apps/app1/requests/{from}/{id}"),
+        None,
+    )
+    .await
+    .1
 }
 
 async fn used(app: &TestApp) -> i64 {
-    app.admin(reqwest::Method::GET, "/admin/v1/apps/app1/users/1001/allocation", None)
-        .await
-        .1["used"]
+    app.admin(
+        reqwest::Method::GET,
+        "/admin/v1/apps/app1/users/1001/allocation",
+        None,
+    )
+    .await
+    .1["used"]
         .as_i64()
         .unwrap()
 }
@@ -139,11 +152,24 @@ async fn page_shows_the_request_safely() {
     assert!(html.contains("<li>1002</li><li>1004</li>"));
     assert!(html.contains("Come <b>play</b>!"));
     assert!(html.contains(r#"<a href="http://apps.example.com/slicedbread/help" rel="nofollow noopener noreferrer">help</a>"#), "{html}");
-    assert!(html.contains(r#"class="choice" href="http://apps.example.com/slicedbread/play?a=1&#38;b=2""#), "{html}");
+    assert!(
+        html.contains(
+            r#"class="choice" href="http://apps.example.com/slicedbread/play?a=1&#38;b=2""#
+        ),
+        "{html}"
+    );
     assert!(html.contains(">Play &#60;now&#62;</a>"), "{html}");
-    assert!(html.contains(r#"<img class="picture" src="http://img.example/i.png&#34; onerror=&#34;alert(5)""#), "{html}");
+    assert!(
+        html.contains(
+            r#"<img class="picture" src="http://img.example/i.png&#34; onerror=&#34;alert(5)""#
+        ),
+        "{html}"
+    );
     let lower = html.to_ascii_lowercase();
-    assert!(!lower.contains("<script"), "no script element at all on a non-mixi page");
+    assert!(
+        !lower.contains("<script"),
+        "no script element at all on a non-mixi page"
+    );
     assert!(!lower.contains("javascript:"));
     assert!(!lower.contains("onerror=\""));
     assert!(!html.contains("Evil"));
@@ -157,24 +183,49 @@ async fn send_delivers_and_redirects_to_the_app() {
     let url = pending(&app, &session, &[]).await;
     let (_, _, html) = get(&app, &local(&app, &url)).await;
     let fields = form_fields(&html, "fbb-send");
-    let (status, location, _) = post(&app, "/send_req.php", &with(&fields, &[("action", "send")])).await;
+    let (status, location, _) =
+        post(&app, "/send_req.php", &with(&fields, &[("action", "send")])).await;
     assert_eq!(status, 303);
     assert_eq!(location, "http://apps.example.com/slicedbread/?sent=1");
-    assert_eq!(app.wait_inbox(APP_KEY, 1004, 1).await["items"].as_array().unwrap().len(), 1);
-    assert_eq!(app.wait_inbox(APP_KEY, 1002, 1).await["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.wait_inbox(APP_KEY, 1004, 1).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.wait_inbox(APP_KEY, 1002, 1).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let v = view(&app, &url).await;
     assert_eq!(v["status"], "sent");
 
     // A second submit, and the page itself, are refused: nothing is delivered twice.
-    let (status, _, body) = post(&app, "/send_req.php", &with(&fields, &[("action", "send")])).await;
+    let (status, _, body) =
+        post(&app, "/send_req.php", &with(&fields, &[("action", "send")])).await;
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("Already sent"));
     let (status, _, _) = get(&app, &local(&app, &url)).await;
     assert_eq!(status, 409);
-    let (status, _, _) = post(&app, "/send_req.php", &with(&fields, &[("action", "cancel")])).await;
+    let (status, _, _) = post(
+        &app,
+        "/send_req.php",
+        &with(&fields, &[("action", "cancel")]),
+    )
+    .await;
     assert_eq!(status, 409);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(app.inbox(APP_KEY, 1004).await["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.inbox(APP_KEY, 1004).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(used(&app).await, 2, "no refund after sending");
 }
 
@@ -185,16 +236,25 @@ async fn concurrent_submits_settle_once() {
     let (_, _, html) = get(&app, &local(&app, &url)).await;
     let fields = with(&form_fields(&html, "fbb-send"), &[("action", "send")]);
     let cancel = with(&form_fields(&html, "fbb-cancel"), &[("action", "cancel")]);
-    let results = futures_util::future::join_all(
-        (0..8).map(|i| {
-            let f = if i % 2 == 0 { fields.clone() } else { cancel.clone() };
-            let app = &app;
-            async move { post(app, "/send_req.php", &f).await.0 }
-        }),
-    )
+    let results = futures_util::future::join_all((0..8).map(|i| {
+        let f = if i % 2 == 0 {
+            fields.clone()
+        } else {
+            cancel.clone()
+        };
+        let app = &app;
+        async move { post(app, "/send_req.php", &f).await.0 }
+    }))
     .await;
-    assert_eq!(results.iter().filter(|s| **s == 303).count(), 1, "{results:?}");
-    assert!(results.iter().all(|s| *s == 303 || *s == 409), "{results:?}");
+    assert_eq!(
+        results.iter().filter(|s| **s == 303).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results.iter().all(|s| *s == 303 || *s == 409),
+        "{results:?}"
+    );
 }
 
 #[tokio::test]
@@ -204,7 +264,12 @@ async fn cancel_refunds_the_quota() {
     assert_eq!(used(&app).await, 2);
     let (_, _, html) = get(&app, &local(&app, &url)).await;
     let fields = form_fields(&html, "fbb-cancel");
-    let (status, location, _) = post(&app, "/send_req.php", &with(&fields, &[("action", "cancel")])).await;
+    let (status, location, _) = post(
+        &app,
+        "/send_req.php",
+        &with(&fields, &[("action", "cancel")]),
+    )
+    .await;
     assert_eq!(status, 303);
     assert_eq!(location, "http://apps.example.com/slicedbread/?sent=0");
     assert_eq!(used(&app).await, 0);
@@ -214,7 +279,10 @@ async fn cancel_refunds_the_quota() {
     let (status, _, _) = post(&app, "/send_req.php", &with(&fields, &[("action", "send")])).await;
     assert_eq!(status, 409);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert!(app.inbox(APP_KEY, 1004).await["items"].as_array().unwrap().is_empty());
+    assert!(app.inbox(APP_KEY, 1004).await["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -230,18 +298,35 @@ async fn tokens_and_csrf_are_required() {
     assert_eq!(get(&app, &no_token).await.0, 400);
     let mut tampered = token.clone();
     tampered.replace_range(0..1, if token.starts_with('0') { "1" } else { "0" });
-    assert_eq!(get(&app, &local_url.replace(&token, &tampered)).await.0, 403);
+    assert_eq!(
+        get(&app, &local_url.replace(&token, &tampered)).await.0,
+        403
+    );
     // Another request's token does not open this page.
-    assert_eq!(get(&app, &local_url.replace(&token, &other_token)).await.0, 403);
+    assert_eq!(
+        get(&app, &local_url.replace(&token, &other_token)).await.0,
+        403
+    );
     // Another sender's page id.
-    assert_eq!(get(&app, &local_url.replace("from=1001", "from=1002")).await.0, 404);
-    assert_eq!(get(&app, &format!("{}/send_req.php", app.address)).await.0, 400);
+    assert_eq!(
+        get(&app, &local_url.replace("from=1001", "from=1002"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        get(&app, &format!("{}/send_req.php", app.address)).await.0,
+        400
+    );
 
     let (_, _, html) = get(&app, &local_url).await;
     let fields = with(&form_fields(&html, "fbb-send"), &[("action", "send")]);
     for (label, bad) in [
         ("no csrf", without(&fields, "csrf")),
-        ("wrong csrf", with(&fields, &[("csrf", "00000000000000000000000000000000")])),
+        (
+            "wrong csrf",
+            with(&fields, &[("csrf", "00000000000000000000000000000000")]),
+        ),
         ("no token", without(&fields, "t")),
         ("other token", with(&fields, &[("t", &other_token)])),
     ] {
@@ -251,8 +336,21 @@ async fn tokens_and_csrf_are_required() {
     }
     // The csrf field of another request's page is no good here.
     let (_, _, other_html) = get(&app, &local(&app, &other)).await;
-    let other_csrf = form_fields(&other_html, "fbb-send").into_iter().find(|(k, _)| k == "csrf").unwrap().1;
-    assert_eq!(post(&app, "/send_req.php", &with(&fields, &[("csrf", &other_csrf)])).await.0, 403);
+    let other_csrf = form_fields(&other_html, "fbb-send")
+        .into_iter()
+        .find(|(k, _)| k == "csrf")
+        .unwrap()
+        .1;
+    assert_eq!(
+        post(
+            &app,
+            "/send_req.php",
+            &with(&fields, &[("csrf", &other_csrf)])
+        )
+        .await
+        .0,
+        403
+    );
     // Not a form post.
     let res = app
         .client
@@ -269,21 +367,57 @@ async fn tokens_and_csrf_are_required() {
 
 #[tokio::test]
 async fn redirects_stay_inside_the_app() {
-    let app = spawn_app_with(Backend::Redis, |t| t.replace("daily_request_limit = 10", "daily_request_limit = 100")).await;
+    let app = spawn_app_with(Backend::Redis, |t| {
+        t.replace("daily_request_limit = 10", "daily_request_limit = 100")
+    })
+    .await;
     app.seed_graph(APP_KEY).await;
     let session = app.session(1001).await;
     let cases: Vec<(String, &str)> = vec![
-        ("&next=%2Fgame%2Fplay%3Fx%3D1".into(), "http://apps.example.com/slicedbread/game/play?x=1&sent=1"),
-        ("&next=game%2Fplay%3Fx%3D1".into(), "http://apps.example.com/slicedbread/game/play?x=1&sent=1"),
-        ("&canvas".into(), "http://apps.example.com/slicedbread/canvas/?sent=1"),
-        ("&canvas=1&next=level2".into(), "http://apps.example.com/slicedbread/canvas/level2?sent=1"),
-        ("&next=http%3A%2F%2Fevil.example%2F".into(), "http://apps.example.com/slicedbread/?sent=1"),
-        ("&next=%2F%2Fevil.example".into(), "http://apps.example.com/slicedbread/?sent=1"),
-        ("&next=%2F%5Cevil.example".into(), "http://apps.example.com/slicedbread/?sent=1"),
-        ("&next=..%2F..%2Fevil".into(), "http://apps.example.com/slicedbread/?sent=1"),
-        ("&next=%252e%252e%2Fevil".into(), "http://apps.example.com/slicedbread/?sent=1"),
-        ("&next=javascript%3Aalert(1)".into(), "http://apps.example.com/slicedbread/?sent=1"),
-        ("&next=x%0D%0ALocation%3A%20http%3A%2F%2Fevil.example".into(), "http://apps.example.com/slicedbread/?sent=1"),
+        (
+            "&next=%2Fgame%2Fplay%3Fx%3D1".into(),
+            "http://apps.example.com/slicedbread/game/play?x=1&sent=1",
+        ),
+        (
+            "&next=game%2Fplay%3Fx%3D1".into(),
+            "http://apps.example.com/slicedbread/game/play?x=1&sent=1",
+        ),
+        (
+            "&canvas".into(),
+            "http://apps.example.com/slicedbread/canvas/?sent=1",
+        ),
+        (
+            "&canvas=1&next=level2".into(),
+            "http://apps.example.com/slicedbread/canvas/level2?sent=1",
+        ),
+        (
+            "&next=http%3A%2F%2Fevil.example%2F".into(),
+            "http://apps.example.com/slicedbread/?sent=1",
+        ),
+        (
+            "&next=%2F%2Fevil.example".into(),
+            "http://apps.example.com/slicedbread/?sent=1",
+        ),
+        (
+            "&next=%2F%5Cevil.example".into(),
+            "http://apps.example.com/slicedbread/?sent=1",
+        ),
+        (
+            "&next=..%2F..%2Fevil".into(),
+            "http://apps.example.com/slicedbread/?sent=1",
+        ),
+        (
+            "&next=%252e%252e%2Fevil".into(),
+            "http://apps.example.com/slicedbread/?sent=1",
+        ),
+        (
+            "&next=javascript%3Aalert(1)".into(),
+            "http://apps.example.com/slicedbread/?sent=1",
+        ),
+        (
+            "&next=x%0D%0ALocation%3A%20http%3A%2F%2Fevil.example".into(),
+            "http://apps.example.com/slicedbread/?sent=1",
+        ),
     ];
     for (suffix, expected) in cases {
         let url = pending(&app, &session, &[("to_ids", "1004")]).await;
@@ -296,7 +430,10 @@ async fn redirects_stay_inside_the_app() {
         // Forging next in the POST itself is no way out either.
         let url = pending(&app, &session, &[("to_ids", "1004")]).await;
         let (_, _, html) = get(&app, &local(&app, &url)).await;
-        let forged = with(&form_fields(&html, "fbb-cancel"), &[("action", "cancel"), ("next", "https://evil.example/")]);
+        let forged = with(
+            &form_fields(&html, "fbb-cancel"),
+            &[("action", "cancel"), ("next", "https://evil.example/")],
+        );
         let (_, location, _) = post(&app, "/send_req.php", &forged).await;
         assert_eq!(location, "http://apps.example.com/slicedbread/?sent=0");
     }
@@ -304,7 +441,10 @@ async fn redirects_stay_inside_the_app() {
 
 #[tokio::test]
 async fn expired_pages_are_refused() {
-    let app = spawn_app_with(Backend::Redis, |t| t.replace("expiry_secs = 3600", "expiry_secs = 1")).await;
+    let app = spawn_app_with(Backend::Redis, |t| {
+        t.replace("expiry_secs = 3600", "expiry_secs = 1")
+    })
+    .await;
     app.seed_graph(APP_KEY).await;
     let session = app.session(1001).await;
     let url = pending(&app, &session, &[]).await;
@@ -357,8 +497,14 @@ async fn mixi_page_and_completion() {
     let csp = &headers["content-security-policy"];
     assert!(csp.contains("script-src 'nonce-"), "{csp}");
     assert!(csp.contains("http://127.0.0.1:9/opensocial.js"), "{csp}");
-    assert!(!csp.contains("frame-ancestors"), "the mixi page runs in the gadget's frame");
-    assert!(html.contains("<script src=\"http://127.0.0.1:9/opensocial.js\"></script>"), "{html}");
+    assert!(
+        !csp.contains("frame-ancestors"),
+        "the mixi page runs in the gadget's frame"
+    );
+    assert!(
+        html.contains("<script src=\"http://127.0.0.1:9/opensocial.js\"></script>"),
+        "{html}"
+    );
     assert!(html.contains("opensocial.requestShareApp(recipients, null"));
     let json_start = html.find("id=\"fbb-request\"").unwrap();
     let json_start = json_start + html[json_start..].find('>').unwrap() + 1;
@@ -366,8 +512,14 @@ async fn mixi_page_and_completion() {
     let data: Value = serde_json::from_str(&html[json_start..json_end]).unwrap();
     assert_eq!(data["recipients"], serde_json::json!(["1002", "1003"]));
     assert_eq!(data["body"], "Take this flower!");
-    assert_eq!(data["url"], "http://mixi.jp/run_appli.pl?id=4242&appParams=gift%3Fid%3D7");
-    assert_eq!(data["mobile_url"], "http://ma.mixi.net/4242/?url=http%3A%2F%2Fapps.example.com%2Fmixi%2Fgift%3Fid%3D7");
+    assert_eq!(
+        data["url"],
+        "http://mixi.jp/run_appli.pl?id=4242&appParams=gift%3Fid%3D7"
+    );
+    assert_eq!(
+        data["mobile_url"],
+        "http://ma.mixi.net/4242/?url=http%3A%2F%2Fapps.example.com%2Fmixi%2Fgift%3Fid%3D7"
+    );
     assert_eq!(data["image"], "http://img.example/flower.gif");
     assert_eq!(data["image_mime"], "image/gif");
     assert_eq!(data["invite"], false);
@@ -378,18 +530,40 @@ async fn mixi_page_and_completion() {
     let send = with(&form_fields(&html, "fbb-cancel"), &[("action", "send")]);
     assert_eq!(post(&app, "/send_req.php", &send).await.0, 400);
 
-    let done = with(&fields, &[("outcome", "sent"), ("recipientIds", "1002"), ("requestId", "req-123")]);
+    let done = with(
+        &fields,
+        &[
+            ("outcome", "sent"),
+            ("recipientIds", "1002"),
+            ("requestId", "req-123"),
+        ],
+    );
     let (status, location, _) = post(&app, "/send_req.php/complete", &done).await;
     assert_eq!(status, 303);
     assert_eq!(location, "http://apps.example.com/mixi/?sent=1");
     let (from, id) = confirmation_parts(&url);
-    let (_, v) = app.admin(reqwest::Method::GET, &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"), None).await;
+    let (_, v) = app
+        .admin(
+            reqwest::Method::GET,
+            &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(v["status"], "sent");
     assert_eq!(v["platform_request_id"], "req-123");
     assert_eq!(v["recipients"][0]["state"], "delivered");
     assert_eq!(v["recipients"][1]["state"], "dropped");
-    let (_, alloc) = app.admin(reqwest::Method::GET, "/admin/v1/apps/mixiapp/users/1001/allocation", None).await;
-    assert_eq!(alloc["used"], 1, "the recipient left out in mixi's dialog is refunded");
+    let (_, alloc) = app
+        .admin(
+            reqwest::Method::GET,
+            "/admin/v1/apps/mixiapp/users/1001/allocation",
+            None,
+        )
+        .await;
+    assert_eq!(
+        alloc["used"], 1,
+        "the recipient left out in mixi's dialog is refunded"
+    );
     assert_eq!(post(&app, "/send_req.php/complete", &done).await.0, 409);
 }
 
@@ -399,17 +573,36 @@ async fn mixi_error_sends_the_user_back_with_sent_0() {
     let url = mixi_pending(&app).await;
     let (_, _, html) = get(&app, &local(&app, &url)).await;
     let fields = form_fields(&html, "fbb-back");
-    let bad = with(&fields, &[("outcome", "sent"), ("recipientIds", "x<y"), ("requestId", "r")]);
+    let bad = with(
+        &fields,
+        &[
+            ("outcome", "sent"),
+            ("recipientIds", "x<y"),
+            ("requestId", "r"),
+        ],
+    );
     assert_eq!(post(&app, "/send_req.php/complete", &bad).await.0, 400);
     let failed = with(&fields, &[("outcome", "error"), ("error_code", "401")]);
     let (status, location, _) = post(&app, "/send_req.php/complete", &failed).await;
     assert_eq!(status, 303);
     assert_eq!(location, "http://apps.example.com/mixi/?sent=0");
     let (from, id) = confirmation_parts(&url);
-    let (_, v) = app.admin(reqwest::Method::GET, &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"), None).await;
+    let (_, v) = app
+        .admin(
+            reqwest::Method::GET,
+            &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(v["status"], "cancelled");
     assert_eq!(v["recipients"][0]["detail"], "mixi error 401");
-    let (_, alloc) = app.admin(reqwest::Method::GET, "/admin/v1/apps/mixiapp/users/1001/allocation", None).await;
+    let (_, alloc) = app
+        .admin(
+            reqwest::Method::GET,
+            "/admin/v1/apps/mixiapp/users/1001/allocation",
+            None,
+        )
+        .await;
     assert_eq!(alloc["used"], 0);
 }
 
@@ -418,6 +611,13 @@ async fn complete_is_only_for_mixi_apps() {
     let (app, session) = setup().await;
     let url = pending(&app, &session, &[]).await;
     let (_, _, html) = get(&app, &local(&app, &url)).await;
-    let fields = with(&form_fields(&html, "fbb-send"), &[("outcome", "sent"), ("recipientIds", "1002"), ("requestId", "r")]);
+    let fields = with(
+        &form_fields(&html, "fbb-send"),
+        &[
+            ("outcome", "sent"),
+            ("recipientIds", "1002"),
+            ("requestId", "r"),
+        ],
+    );
     assert_eq!(post(&app, "/send_req.php/complete", &fields).await.0, 400);
 }

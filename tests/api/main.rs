@@ -1,6 +1,7 @@
 mod helpers;
 
 mod admin;
+mod browser;
 mod confirm;
 mod legacy_errors;
 mod perl_client;
