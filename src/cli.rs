@@ -34,6 +34,14 @@ enum Command {
         #[arg(long, env = "FBBRIDGE_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Run delivery workers only (no HTTP), against the configured Redis.
+    Worker {
+        #[arg(long, env = "FBBRIDGE_CONFIG")]
+        config: PathBuf,
+        /// How many workers; default `outbox.workers` (at least 1).
+        #[arg(long)]
+        count: Option<usize>,
+    },
     /// Validate a configuration file and say what is wrong, naming the key.
     CheckConfig {
         #[arg(long, env = "FBBRIDGE_CONFIG")]
@@ -80,6 +88,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve { config: None }) {
         Command::Serve { config } => serve(config),
+        Command::Worker { config, count } => worker(config, count),
         Command::CheckConfig { config } => match load_file(&config) {
             Ok(c) => {
                 let apps: Vec<String> = c
@@ -169,6 +178,40 @@ fn serve(config_path: Option<PathBuf>) -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+    })
+}
+
+fn worker(config_path: PathBuf, count: Option<usize>) -> ExitCode {
+    crate::telemetry::init();
+    let config = match load_file(&config_path) {
+        Ok(c) => std::sync::Arc::new(c),
+        Err(e) => {
+            eprintln!("{}: {e}", config_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    if config.store.backend == StoreBackend::Memory {
+        eprintln!("a separate worker needs the redis store: the memory store is private to `serve`");
+        return ExitCode::from(2);
+    }
+    let count = count.unwrap_or(config.outbox.workers).max(1);
+    runtime().block_on(async move {
+        let store = match build_store(&config) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let workers = crate::startup::spawn_worker_pool(&store, &config, count, stop_rx);
+        tracing::info!(count, "delivery workers running");
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
+        ExitCode::SUCCESS
     })
 }
 

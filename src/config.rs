@@ -132,6 +132,10 @@ impl Default for ConfirmSettings {
 pub struct OutboxSettings {
     pub workers: usize,
     pub retry_schedule_secs: Vec<u64>,
+    /// A delivery taken by a worker that died is taken over after this long.
+    pub reclaim_idle_secs: u64,
+    /// Bound on one HTTP call to a platform.
+    pub http_timeout_ms: u64,
 }
 
 impl Default for OutboxSettings {
@@ -139,6 +143,8 @@ impl Default for OutboxSettings {
         Self {
             workers: 2,
             retry_schedule_secs: vec![5, 30, 120, 600, 1800, 3600],
+            reclaim_idle_secs: 30,
+            http_timeout_ms: 10_000,
         }
     }
 }
@@ -440,6 +446,12 @@ fn validate(raw: RawSettings) -> Result<Config, ConfigError> {
     }
     if raw.confirm.expiry_secs == 0 {
         return Err(err("confirm.expiry_secs", "must be positive"));
+    }
+    if raw.outbox.reclaim_idle_secs == 0 {
+        return Err(err("outbox.reclaim_idle_secs", "must be positive"));
+    }
+    if raw.outbox.http_timeout_ms < 100 {
+        return Err(err("outbox.http_timeout_ms", "must be at least 100"));
     }
     if raw.outbox.retry_schedule_secs.is_empty() {
         return Err(err("outbox.retry_schedule_secs", "needs at least one wait"));

@@ -29,7 +29,11 @@ pub struct AppState {
 pub fn build_store(config: &Config) -> Result<AnyStore, StoreError> {
     Ok(match config.store.backend {
         StoreBackend::Memory => AnyStore::Memory(MemoryStore::new()),
-        StoreBackend::Redis => AnyStore::Redis(RedisStore::new(&config.store)?),
+        StoreBackend::Redis => {
+            let store = RedisStore::new(&config.store)?;
+            store.set_reclaim_idle(std::time::Duration::from_secs(config.outbox.reclaim_idle_secs));
+            AnyStore::Redis(store)
+        }
     })
 }
 
@@ -131,24 +135,36 @@ impl Application {
     }
 }
 
-fn spawn_workers(
-    state: &AppState,
+fn spawn_workers(state: &AppState, stop: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    spawn_worker_pool(&state.store, &state.config, state.config.outbox.workers, stop)
+}
+
+/// Starts `count` delivery workers (and, on Redis, the wake-up listener they share).
+pub fn spawn_worker_pool(
+    store: &AnyStore,
+    config: &Arc<Config>,
+    count: usize,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let count = state.config.outbox.workers;
     if count == 0 {
         return Vec::new();
     }
-    if let AnyStore::Redis(redis) = &state.store {
+    if let AnyStore::Redis(redis) = store {
         // Ends with the runtime; it only sets wake-up flags.
         tokio::spawn(redis.clone().listen_for_wakeups());
     }
+    let ctx = crate::outbox::WorkerContext {
+        config: config.clone(),
+        http: crate::platform::upstream::http_client(std::time::Duration::from_millis(
+            config.outbox.http_timeout_ms,
+        )),
+    };
     let host = uuid::Uuid::new_v4().simple().to_string();
     (0..count)
         .map(|i| {
             tokio::spawn(crate::outbox::run_worker(
-                state.store.clone(),
-                state.config.clone(),
+                store.clone(),
+                ctx.clone(),
                 format!("{}-{i}", &host[..12]),
                 stop.clone(),
             ))

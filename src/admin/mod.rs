@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/admin/v1/apps/{api_key}/requests/{from}/{id}",
             get(get_request),
         )
+        .route("/admin/v1/outbox", get(outbox_counts))
+        .route("/admin/v1/outbox/dead", get(dead_letters))
         .layer(axum::middleware::from_fn_with_state(state, require_token))
 }
 
@@ -292,5 +294,20 @@ async fn get_request(
         expires_at: rfc3339_ms(record.expires_at_ms),
         platform_request_id: record.platform_request_id,
         recipients: record.recipients,
+    }))
+}
+
+async fn outbox_counts(State(state): State<AppState>) -> Result<Json<crate::store::OutboxCounts>, AdminError> {
+    Ok(Json(state.store.outbox_counts().await?))
+}
+
+#[derive(Serialize)]
+struct DeadLetters {
+    items: Vec<crate::store::DeadLetter>,
+}
+
+async fn dead_letters(State(state): State<AppState>) -> Result<Json<DeadLetters>, AdminError> {
+    Ok(Json(DeadLetters {
+        items: state.store.dead_letters(200).await?,
     }))
 }

@@ -532,6 +532,16 @@ pub async fn confirm(
                     "On mixi, requests are sent from mixi's own dialog: use the button on the page.",
                 ));
             }
+            if page.app.platform == PlatformKind::Mobage {
+                let uids: Vec<Uid> = page.record.recipients.iter().map(|r| r.uid).collect();
+                if state.store.app_users(&page.app.api_key, &uids).await?.is_empty() {
+                    return Err(refuse(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Nobody here can receive it",
+                        "On Mobage, requests reach only people who already play this app, and none of these friends do. Nothing was sent; you can cancel this request.",
+                    ));
+                }
+            }
             settle(&state, &page, Settlement::Send { enqueue: true }, true).await
         }
         Some("cancel") => {

@@ -275,6 +275,7 @@ async fn send_request(
     let day = quota_day(now, app.day_offset);
     let token: [u8; 16] = rand::random();
     let token = hex::encode(token);
+    let invite = send.invite;
     let mut op = SendRequestOp {
         gate: gate_base,
         recipients: send.recipients,
@@ -292,7 +293,10 @@ async fn send_request(
             created_at_ms: now.timestamp_millis(),
             expires_at_ms: now.timestamp_millis() + state.config.confirm.expiry_secs as i64 * 1000,
         },
-        direct_delivery: app.platform.delivers_server_side(),
+        // Mobage delivers only to app users, so invitations (to non-users) always go
+        // through the page, which says so when nobody could receive them.
+        direct_delivery: app.platform.delivers_server_side()
+            && !(app.platform == crate::platform::PlatformKind::Mobage && invite),
     };
     for _attempt in 0..4 {
         match state.store.send_request(&op).await? {

@@ -5,7 +5,11 @@
 //! - [`PlatformKind::delivers_server_side`] is true only for platforms fbbridge can deliver
 //!   to by itself; only those skip the confirmation page when every recipient uses the app.
 
+pub mod mobage;
+pub mod oauth;
+pub mod opensocial;
 pub mod sandbox;
+pub mod upstream;
 
 use serde::Deserialize;
 
@@ -29,11 +33,10 @@ impl PlatformKind {
         }
     }
 
-    /// mixi creates requests in the browser only. Mobage and generic OpenSocial delivery
-    /// (the durable HTTP outbox) is not built yet, so their requests go through the
-    /// confirmation page and wait there.
+    /// mixi creates requests in the browser only; the others are delivered by fbbridge's
+    /// outbox workers.
     pub fn delivers_server_side(self) -> bool {
-        matches!(self, PlatformKind::Sandbox)
+        !matches!(self, PlatformKind::Mixi)
     }
 }
 

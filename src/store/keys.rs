@@ -91,6 +91,28 @@ impl Keys {
         self.outbox(self.partition(api_key, from))
     }
 
+    /// Sorted set of deliveries waiting for a retry or a rate window (score: due ms).
+    pub fn delayed(&self, partition: u16) -> String {
+        format!("{}:delayed", self.tag_of(partition))
+    }
+
+    /// List of dead-letter JSON items of a partition, newest first.
+    pub fn dead(&self, partition: u16) -> String {
+        format!("{}:dead", self.tag_of(partition))
+    }
+
+    /// A rate window: present while the window is taken.
+    pub fn rate_window(&self, key: &crate::store::RateKey) -> String {
+        match key {
+            crate::store::RateKey::Pair { api_key, from, to } => {
+                format!("{}:win:{api_key}:{from}:{to}", self.tag(api_key, *from))
+            }
+            crate::store::RateKey::Recipient { api_key, to } => {
+                format!("{}:win:{api_key}:{to}", self.tag(api_key, *to))
+            }
+        }
+    }
+
     /// List of JSON inbox items, newest first.
     pub fn inbox(&self, api_key: &ApiKey, uid: Uid) -> String {
         format!("{}:inbox:{api_key}:{uid}", self.tag(api_key, uid))

@@ -28,6 +28,9 @@ struct Inner {
     outbox: VecDeque<Delivery>,
     in_flight: HashMap<String, Delivery>,
     next_handle: u64,
+    delayed: Vec<(i64, Delivery)>,
+    dead: VecDeque<DeadLetter>,
+    windows: HashMap<String, std::time::Instant>,
     inboxes: HashMap<UserKey, VecDeque<InboxItem>>,
     inbox_seen: HashSet<(ApiKey, Uid, Uid, u64)>,
 }
@@ -187,6 +190,7 @@ impl Store for MemoryStore {
                 from,
                 id: r.id,
                 to: *to,
+                attempt: 0,
                 handle,
             });
         }
@@ -354,6 +358,7 @@ impl Store for MemoryStore {
                 from: record.from,
                 id: record.id,
                 to: *to,
+                attempt: 0,
                 handle,
             });
         }
@@ -370,6 +375,12 @@ impl Store for MemoryStore {
         max: usize,
     ) -> Result<Vec<Delivery>, StoreError> {
         let mut inner = self.lock();
+        let now = chrono::Utc::now().timestamp_millis();
+        let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut inner.delayed)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        inner.delayed = waiting;
+        inner.outbox.extend(due.into_iter().map(|(_, d)| d));
         let n = max.min(inner.outbox.len());
         let taken: Vec<Delivery> = inner.outbox.drain(..n).collect();
         for d in &taken {
@@ -378,9 +389,74 @@ impl Store for MemoryStore {
         Ok(taken)
     }
 
+    async fn reschedule_delivery(
+        &self,
+        d: &Delivery,
+        due_ms: i64,
+        attempt: u32,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.in_flight.remove(&d.handle);
+        if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
+            if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
+                r.detail = reason.to_string();
+            }
+        }
+        inner.next_handle += 1;
+        let handle = inner.next_handle.to_string();
+        inner.delayed.push((due_ms, Delivery { attempt, handle, ..d.clone() }));
+        Ok(())
+    }
+
+    async fn dead_letter(&self, d: &Delivery, last_error: &str, now_ms: i64) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.in_flight.remove(&d.handle);
+        if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
+            if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
+                r.state = DeliveryState::Dead;
+                r.detail = last_error.to_string();
+            }
+        }
+        inner.dead.push_front(DeadLetter::new(d, last_error, now_ms));
+        inner.dead.truncate(DEAD_LETTER_LIMIT);
+        Ok(())
+    }
+
+    async fn take_rate_window(&self, key: &RateKey, window: Duration) -> Result<Option<Duration>, StoreError> {
+        let mut inner = self.lock();
+        let now = std::time::Instant::now();
+        let name = format!("{key:?}");
+        match inner.windows.get(&name) {
+            Some(until) if *until > now => Ok(Some(*until - now)),
+            _ => {
+                inner.windows.insert(name, now + window);
+                Ok(None)
+            }
+        }
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let inner = self.lock();
+        Ok(OutboxCounts {
+            pending: inner.outbox.len() as u64,
+            scheduled: inner.delayed.len() as u64,
+            in_flight: inner.in_flight.len() as u64,
+            dead: inner.dead.len() as u64,
+        })
+    }
+
+    async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, StoreError> {
+        Ok(self.lock().dead.iter().take(limit).cloned().collect())
+    }
+
     async fn wait_for_deliveries(&self, timeout: Duration) {
-        if !self.lock().outbox.is_empty() {
-            return;
+        {
+            let inner = self.lock();
+            let now = chrono::Utc::now().timestamp_millis();
+            if !inner.outbox.is_empty() || inner.delayed.iter().any(|(at, _)| *at <= now) {
+                return;
+            }
         }
         let _ = tokio::time::timeout(timeout, self.wakeup.notified()).await;
     }

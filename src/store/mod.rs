@@ -223,8 +223,41 @@ pub struct Delivery {
     pub from: Uid,
     pub id: u64,
     pub to: Uid,
+    /// Failed attempts so far.
+    pub attempt: u32,
     /// Where the backend keeps it while it is in flight (stream entry id on Redis).
     pub handle: String,
+}
+
+/// What a rate window is counted per.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RateKey {
+    /// One message per (sender, recipient) pair per window (Mobage proxy mode).
+    Pair { api_key: ApiKey, from: Uid, to: Uid },
+    /// One message per recipient per window (Mobage trusted mode).
+    Recipient { api_key: ApiKey, to: Uid },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxCounts {
+    /// Queued, not yet taken by a worker.
+    pub pending: u64,
+    /// Waiting for a retry or a rate window.
+    pub scheduled: u64,
+    /// Taken by a worker, not yet completed.
+    pub in_flight: u64,
+    pub dead: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DeadLetter {
+    pub api_key: String,
+    pub from: String,
+    pub id: String,
+    pub recipient: String,
+    pub attempts: u32,
+    pub last_error: String,
+    pub dead_at: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -247,6 +280,31 @@ pub const REQUEST_RETENTION: Duration = Duration::from_secs(7 * 86_400);
 pub const QUOTA_TTL: Duration = Duration::from_secs(2 * 86_400);
 /// Items kept in one sandbox inbox, newest first.
 pub const INBOX_LIMIT: usize = 200;
+/// Dead letters kept per partition, newest first.
+pub const DEAD_LETTER_LIMIT: usize = 1000;
+
+pub fn rfc3339_ms(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+impl DeadLetter {
+    pub fn new(d: &Delivery, last_error: &str, now_ms: i64) -> Self {
+        Self {
+            api_key: d.api_key.to_string(),
+            from: d.from.to_string(),
+            id: d.id.to_string(),
+            recipient: d.to.to_string(),
+            attempts: d.attempt + 1,
+            last_error: last_error.to_string(),
+            dead_at: rfc3339_ms(now_ms),
+        }
+    }
+}
 
 type Res<T> = Result<T, StoreError>;
 
@@ -312,6 +370,31 @@ pub trait Store: Clone + Send + Sync + 'static {
         consumer: &str,
         max: usize,
     ) -> impl Future<Output = Res<Vec<Delivery>>> + Send;
+    /// Puts an in-flight delivery aside until `due_ms`, with `attempt` failures so far.
+    fn reschedule_delivery(
+        &self,
+        delivery: &Delivery,
+        due_ms: i64,
+        attempt: u32,
+        reason: &str,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// Gives up on an in-flight delivery: dead on its request, and in the dead letters.
+    fn dead_letter(
+        &self,
+        delivery: &Delivery,
+        last_error: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// Takes the rate window of `key` for `window`; when it is already taken, answers how
+    /// long until it is free.
+    fn take_rate_window(
+        &self,
+        key: &RateKey,
+        window: Duration,
+    ) -> impl Future<Output = Res<Option<Duration>>> + Send;
+    fn outbox_counts(&self) -> impl Future<Output = Res<OutboxCounts>> + Send;
+    /// The newest dead letters first.
+    fn dead_letters(&self, limit: usize) -> impl Future<Output = Res<Vec<DeadLetter>>> + Send;
     /// Returns when deliveries may be waiting, or after `timeout`.
     fn wait_for_deliveries(&self, timeout: Duration) -> impl Future<Output = ()> + Send;
     /// Puts `item` into the recipient's sandbox inbox, once per (request, recipient).
@@ -395,6 +478,21 @@ impl Store for AnyStore {
     }
     async fn claim_deliveries(&self, consumer: &str, max: usize) -> Res<Vec<Delivery>> {
         delegate!(self, s => s.claim_deliveries(consumer, max))
+    }
+    async fn reschedule_delivery(&self, d: &Delivery, due_ms: i64, attempt: u32, reason: &str) -> Res<()> {
+        delegate!(self, s => s.reschedule_delivery(d, due_ms, attempt, reason))
+    }
+    async fn dead_letter(&self, d: &Delivery, last_error: &str, now_ms: i64) -> Res<()> {
+        delegate!(self, s => s.dead_letter(d, last_error, now_ms))
+    }
+    async fn take_rate_window(&self, key: &RateKey, window: Duration) -> Res<Option<Duration>> {
+        delegate!(self, s => s.take_rate_window(key, window))
+    }
+    async fn outbox_counts(&self) -> Res<OutboxCounts> {
+        delegate!(self, s => s.outbox_counts())
+    }
+    async fn dead_letters(&self, limit: usize) -> Res<Vec<DeadLetter>> {
+        delegate!(self, s => s.dead_letters(limit))
     }
     async fn wait_for_deliveries(&self, timeout: Duration) {
         delegate!(self, s => s.wait_for_deliveries(timeout))

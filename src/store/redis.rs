@@ -23,8 +23,11 @@ use super::keys::{Keys, OUTBOX_GROUP};
 use super::*;
 use crate::config::StoreSettings;
 
-/// A delivery claimed but not completed for this long is taken over by another worker.
+/// A delivery claimed but not completed for this long is taken over by another worker
+/// (unless configured otherwise: `outbox.reclaim_idle_secs`).
 pub const RECLAIM_IDLE: Duration = Duration::from_secs(30);
+/// How often due retries are moved back into the streams.
+const PROMOTE_EVERY: Duration = Duration::from_millis(250);
 /// How often every partition's stream is read even without a wake-up message.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// How long an inbox (and its seen-set) lives after its last delivery.
@@ -38,6 +41,12 @@ static INBOX_DELIVER: std::sync::LazyLock<Script> =
     std::sync::LazyLock::new(|| Script::new(include_str!("lua/inbox_deliver.lua")));
 static SETTLE: std::sync::LazyLock<Script> =
     std::sync::LazyLock::new(|| Script::new(include_str!("lua/settle.lua")));
+static RESCHEDULE: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("lua/reschedule.lua")));
+static PROMOTE: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("lua/promote.lua")));
+static DEAD_LETTER: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("lua/dead_letter.lua")));
 static COMPLETE_DELIVERY: std::sync::LazyLock<Script> =
     std::sync::LazyLock::new(|| Script::new(include_str!("lua/complete_delivery.lua")));
 
@@ -88,6 +97,8 @@ struct Shared {
     hot_partitions: Mutex<BTreeSet<u16>>,
     last_sweep: Mutex<Option<Instant>>,
     last_reclaim: Mutex<Option<Instant>>,
+    last_promote: Mutex<Option<Instant>>,
+    reclaim_idle_ms: std::sync::atomic::AtomicU64,
     groups_ready: Mutex<bool>,
 }
 
@@ -142,6 +153,8 @@ impl RedisStore {
                 hot_partitions: Mutex::new(BTreeSet::new()),
                 last_sweep: Mutex::new(None),
                 last_reclaim: Mutex::new(None),
+                last_promote: Mutex::new(None),
+                reclaim_idle_ms: std::sync::atomic::AtomicU64::new(RECLAIM_IDLE.as_millis() as u64),
                 groups_ready: Mutex::new(false),
             }),
         })
@@ -149,6 +162,65 @@ impl RedisStore {
 
     pub fn keys(&self) -> &Keys {
         &self.shared.keys
+    }
+
+    /// How long a claimed delivery may stay unfinished before another worker takes it.
+    pub fn set_reclaim_idle(&self, idle: Duration) {
+        self.shared
+            .reclaim_idle_ms
+            .store(idle.as_millis().max(1) as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn reclaim_idle(&self) -> Duration {
+        Duration::from_millis(self.shared.reclaim_idle_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn due(slot: &Mutex<Option<Instant>>, every: Duration) -> bool {
+        let now = Instant::now();
+        let mut last = slot.lock().expect("lock");
+        if last.is_none_or(|t| now.duration_since(t) >= every) {
+            *last = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Moves due retries of every partition back into their streams.
+    async fn promote_due(&self, now_ms: i64) -> Result<(), StoreError> {
+        let keys = &self.shared.keys;
+        let mut conn = self.conn().await?;
+        if self.shared.is_cluster {
+            for p in 0..keys.partitions() {
+                let mut inv = PROMOTE.prepare_invoke();
+                inv.key(keys.delayed(p)).key(keys.outbox(p)).arg(now_ms).arg(100);
+                self.bounded(inv.invoke_async::<i64>(&mut conn)).await?;
+            }
+            return Ok(());
+        }
+        // One round trip on a single server: the scripts are loaded once, then pipelined.
+        let sha = PROMOTE.get_hash().to_string();
+        let mut pipe = ::redis::pipe();
+        for p in 0..keys.partitions() {
+            pipe.cmd("EVALSHA")
+                .arg(&sha)
+                .arg(2)
+                .arg(keys.delayed(p))
+                .arg(keys.outbox(p))
+                .arg(now_ms)
+                .arg(100)
+                .ignore();
+        }
+        match self.bounded(pipe.query_async::<()>(&mut conn)).await {
+            Err(StoreError::Unavailable(msg)) if msg.to_ascii_uppercase().contains("NOSCRIPT") => {
+                // First use on this server (or it restarted without the script cache).
+                let _: String = self
+                    .bounded(PROMOTE.prepare_invoke().load_async(&mut conn))
+                    .await?;
+                self.bounded(pipe.query_async::<()>(&mut conn)).await
+            }
+            other => other,
+        }
     }
 
     async fn conn(&self) -> Result<Connection, StoreError> {
@@ -263,14 +335,7 @@ impl RedisStore {
     }
 
     fn reclaim_due(&self) -> bool {
-        let now = Instant::now();
-        let mut last = self.shared.last_reclaim.lock().expect("lock");
-        if last.is_none_or(|t| now.duration_since(t) >= RECLAIM_IDLE / 2) {
-            *last = Some(now);
-            true
-        } else {
-            false
-        }
+        Self::due(&self.shared.last_reclaim, (self.reclaim_idle() / 2).max(Duration::from_millis(100)))
     }
 
     async fn read_group(
@@ -330,7 +395,7 @@ impl RedisStore {
                         .arg(self.shared.keys.outbox(p))
                         .arg(OUTBOX_GROUP)
                         .arg(consumer)
-                        .arg(RECLAIM_IDLE.as_millis() as u64)
+                        .arg(self.reclaim_idle().as_millis() as u64)
                         .arg("0-0")
                         .arg("COUNT")
                         .arg(max - out.len()),
@@ -398,6 +463,7 @@ fn parse_entries(entries: &[Value], out: &mut Vec<Delivery>) -> Result<(), Store
         let mut from = None;
         let mut req = None;
         let mut to = None;
+        let mut attempt = 0;
         for kv in fields.chunks(2) {
             if kv.len() < 2 {
                 continue;
@@ -408,6 +474,7 @@ fn parse_entries(entries: &[Value], out: &mut Vec<Delivery>) -> Result<(), Store
                 "from" => from = Uid::parse(&value),
                 "id" => req = value.parse::<u64>().ok(),
                 "to" => to = Uid::parse(&value),
+                "n" => attempt = value.parse().unwrap_or(0),
                 _ => {}
             }
         }
@@ -417,6 +484,7 @@ fn parse_entries(entries: &[Value], out: &mut Vec<Delivery>) -> Result<(), Store
                 from,
                 id,
                 to,
+                attempt,
                 handle,
             }),
             _ => return Err(corrupt(format!("outbox entry {handle} is incomplete"))),
@@ -735,6 +803,9 @@ impl Store for RedisStore {
         max: usize,
     ) -> Result<Vec<Delivery>, StoreError> {
         self.ensure_groups().await?;
+        if Self::due(&self.shared.last_promote, PROMOTE_EVERY) {
+            self.promote_due(chrono::Utc::now().timestamp_millis()).await?;
+        }
         let mut out = Vec::new();
         if self.reclaim_due() {
             out = self.reclaim(consumer, max).await?;
@@ -747,6 +818,112 @@ impl Store for RedisStore {
             );
         }
         Ok(out)
+    }
+
+    async fn reschedule_delivery(
+        &self,
+        d: &Delivery,
+        due_ms: i64,
+        attempt: u32,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let keys = &self.shared.keys;
+        let p = keys.partition(&d.api_key, d.from);
+        let member = serde_json::json!({
+            "api": d.api_key.as_str(),
+            "from": d.from.to_string(),
+            "id": d.id.to_string(),
+            "to": d.to.to_string(),
+            "n": attempt.to_string(),
+            // Keeps two waits of the same message apart in the set.
+            "h": d.handle,
+        })
+        .to_string();
+        let mut inv = RESCHEDULE.prepare_invoke();
+        inv.key(keys.outbox(p))
+            .key(keys.delayed(p))
+            .key(keys.request(&d.api_key, d.from, d.id))
+            .arg(OUTBOX_GROUP)
+            .arg(&d.handle)
+            .arg(due_ms)
+            .arg(member)
+            .arg(d.to.get())
+            .arg(reason);
+        let mut conn = self.conn().await?;
+        self.bounded(inv.invoke_async::<i64>(&mut conn)).await.map(|_| ())
+    }
+
+    async fn dead_letter(&self, d: &Delivery, last_error: &str, now_ms: i64) -> Result<(), StoreError> {
+        let keys = &self.shared.keys;
+        let p = keys.partition(&d.api_key, d.from);
+        let item = serde_json::to_string(&DeadLetter::new(d, last_error, now_ms)).map_err(corrupt)?;
+        let mut inv = DEAD_LETTER.prepare_invoke();
+        inv.key(keys.request(&d.api_key, d.from, d.id))
+            .key(keys.outbox(p))
+            .key(keys.dead(p))
+            .arg(OUTBOX_GROUP)
+            .arg(&d.handle)
+            .arg(d.to.get())
+            .arg(last_error)
+            .arg(item)
+            .arg(DEAD_LETTER_LIMIT);
+        let mut conn = self.conn().await?;
+        self.bounded(inv.invoke_async::<i64>(&mut conn)).await.map(|_| ())
+    }
+
+    async fn take_rate_window(&self, key: &RateKey, window: Duration) -> Result<Option<Duration>, StoreError> {
+        let k = self.shared.keys.rate_window(key);
+        let ms = window.as_millis().max(1) as u64;
+        let taken: Option<String> = self
+            .query(::redis::cmd("SET").arg(&k).arg("1").arg("NX").arg("PX").arg(ms))
+            .await?;
+        if taken.is_some() {
+            return Ok(None);
+        }
+        let left: i64 = self.query(::redis::cmd("PTTL").arg(&k)).await?;
+        Ok(Some(Duration::from_millis(left.max(1) as u64)))
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let keys = &self.shared.keys;
+        let mut counts = OutboxCounts::default();
+        for p in 0..keys.partitions() {
+            let stream_len: u64 = self.query(::redis::cmd("XLEN").arg(keys.outbox(p))).await?;
+            let pending: Value = self
+                .query(::redis::cmd("XPENDING").arg(keys.outbox(p)).arg(OUTBOX_GROUP))
+                .await
+                .unwrap_or(Value::Nil);
+            let in_flight = match &pending {
+                Value::Array(parts) => match parts.first() {
+                    Some(Value::Int(n)) => *n as u64,
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            let scheduled: u64 = self.query(::redis::cmd("ZCARD").arg(keys.delayed(p))).await?;
+            let dead: u64 = self.query(::redis::cmd("LLEN").arg(keys.dead(p))).await?;
+            counts.in_flight += in_flight;
+            counts.pending += stream_len.saturating_sub(in_flight);
+            counts.scheduled += scheduled;
+            counts.dead += dead;
+        }
+        Ok(counts)
+    }
+
+    async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, StoreError> {
+        let keys = &self.shared.keys;
+        let mut all = Vec::new();
+        for p in 0..keys.partitions() {
+            let raw: Vec<String> = self
+                .query(::redis::cmd("LRANGE").arg(keys.dead(p)).arg(0).arg(limit as i64 - 1))
+                .await?;
+            for item in raw {
+                all.push(serde_json::from_str::<DeadLetter>(&item).map_err(corrupt)?);
+            }
+        }
+        all.sort_by(|a, b| b.dead_at.cmp(&a.dead_at));
+        all.truncate(limit);
+        Ok(all)
     }
 
     async fn wait_for_deliveries(&self, timeout: Duration) {

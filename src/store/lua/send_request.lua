@@ -59,7 +59,7 @@ for i = 20, 19 + n do redis.call('HSET', KEYS[4], 'r:' .. ARGV[i], state) end
 redis.call('EXPIRE', KEYS[4], ARGV[16])
 if direct then
   for i = 20, 19 + n do
-    redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', ARGV[i])
+    redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', ARGV[i], 'n', '0')
   end
   redis.call('PUBLISH', ARGV[17], KEYS[5])
   return {'QUEUED'}

@@ -1,0 +1,142 @@
+//! Platform `mobage`: one Message API POST per recipient (seed 004).
+//!
+//! Invariants:
+//! - The title is the content's plain text, emoji removed, cut to a display width of 38
+//!   (single-byte characters 1, others 2) with `..` when it does not fit; it never contains
+//!   anything the user typed freely beyond the app's own content.
+//! - The canvas URL is the app's canvas (top) URL, with deep state as `appParams`; the
+//!   mobile URL is the first `fb:req-choice` URL when it lies inside the app.
+
+use serde_json::json;
+
+use crate::config::AppConfig;
+use crate::confirm::fbml;
+
+use super::percent_encode;
+
+pub const TITLE_WIDTH: usize = 38;
+
+/// Shift_JIS single-byte: ASCII and half-width katakana.
+fn width(c: char) -> usize {
+    if c.is_ascii() || ('\u{FF61}'..='\u{FF9F}').contains(&c) {
+        1
+    } else {
+        2
+    }
+}
+
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF      // pictographs, emoticons, transport, flags, symbols
+        | 0x2600..=0x27BF      // misc symbols, dingbats
+        | 0x2B00..=0x2BFF      // arrows and stars used as emoji
+        | 0xE000..=0xF8FF      // private use: Japanese carriers' emoji
+        | 0xFE00..=0xFE0F      // variation selectors
+        | 0x200D | 0x20E3      // zero-width joiner, keycap
+        | 0xE0020..=0xE007F    // tag characters
+        | 0x3030 | 0x303D | 0x3297 | 0x3299)
+}
+
+/// The message title for `fbml` content.
+pub fn title(fbml_content: &str) -> String {
+    let text: String = fbml::plain_text(fbml_content)
+        .chars()
+        .filter(|c| !is_emoji(*c) && !c.is_control())
+        .collect();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let total: usize = text.chars().map(width).sum();
+    if total <= TITLE_WIDTH {
+        return text;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        if used + width(c) + 2 > TITLE_WIDTH {
+            break;
+        }
+        used += width(c);
+        out.push(c);
+    }
+    out.truncate(out.trim_end().len());
+    out.push_str("..");
+    out
+}
+
+/// The path of `url` inside the app (after its callback or canvas URL), if it is inside.
+pub fn inside_app<'a>(app: &AppConfig, url: &'a str) -> Option<&'a str> {
+    [&app.callback_url, &app.canvas_url]
+        .into_iter()
+        .find_map(|base| url.strip_prefix(base.as_str()))
+}
+
+fn with_query(url: &str, key: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{key}={}", percent_encode(value))
+}
+
+/// (canvas URL, mobile URL) for a request's content.
+pub fn urls(app: &AppConfig, fbml_content: &str) -> (String, String) {
+    let choice = fbml::first_choice_url(fbml_content);
+    match choice.as_deref().and_then(|c| inside_app(app, c).map(|rest| (c, rest))) {
+        Some((full, rest)) if !rest.is_empty() => (with_query(&app.canvas_url, "appParams", rest), full.to_string()),
+        Some((full, _)) => (app.canvas_url.clone(), full.to_string()),
+        None => (app.canvas_url.clone(), app.callback_url.clone()),
+    }
+}
+
+/// The JSON body of one message to `recipient`.
+pub fn message_body(app: &AppConfig, fbml_content: &str, recipient: &str) -> Vec<u8> {
+    let (canvas, mobile) = urls(app, fbml_content);
+    json!({
+        "type": "NOTIFICATION",
+        "title": title(fbml_content),
+        "recipients": [recipient],
+        "urls": [
+            {"value": canvas, "type": "canvas"},
+            {"value": mobile, "type": "mobile"},
+        ],
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(s: &str) -> usize {
+        s.chars().map(width).sum()
+    }
+
+    #[test]
+    fn ascii_titles() {
+        assert_eq!(title("Join me!"), "Join me!");
+        let long = "Come and build the tallest sandwich in the whole world with me";
+        let t = title(long);
+        assert_eq!(t, "Come and build the tallest sandwich..");
+        assert!(w(&t) <= 38);
+        let exact = "a".repeat(38);
+        assert_eq!(title(&exact), exact);
+        assert_eq!(title(&"a".repeat(39)), format!("{}..", "a".repeat(36)));
+    }
+
+    #[test]
+    fn japanese_titles() {
+        // 19 double-byte characters fit exactly; one more and it is cut.
+        assert_eq!(title("花束を贈りますので受け取ってくださいね"), "花束を贈りますので受け取ってくださいね");
+        assert_eq!(title("花束を贈りますので受け取ってくださいね！"), "花束を贈りますので受け取ってください..");
+        assert_eq!(w("花束を贈りますので受け取ってください.."), 38);
+        assert_eq!(title("ギフトを受け取ってね"), "ギフトを受け取ってね");
+        // Half-width katakana are single-byte.
+        assert_eq!(title(&"ｱ".repeat(38)), "ｱ".repeat(38));
+        let mixed = title("Aさんからのプレゼント: 金のリンゴ x10 をどうぞ");
+        assert!(w(&mixed) <= 38, "{mixed}");
+        assert!(mixed.ends_with(".."));
+    }
+
+    #[test]
+    fn emoji_and_markup_are_removed() {
+        assert_eq!(title("Party 🎉 time ☀️ <b>now</b> \u{E63E}"), "Party time now");
+        assert_eq!(title("Go! <fb:req-choice url=\"http://a.example/\" label=\"Play\"/>"), "Go!");
+    }
+}

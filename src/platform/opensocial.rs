@@ -1,0 +1,38 @@
+//! Platform `opensocial`: a generic OpenSocial 0.9 REST container (e.g. Apache Shindig).
+//!
+//! Invariant: one message per recipient, POSTed to `{endpoint}/messages/{requestor}/@outbox`
+//! (0.9) or `/messages/{requestor}/@self/@outbox` (1.0+, `outbox_under_self`).
+
+use serde_json::json;
+
+use crate::config::{AppConfig, UpstreamSettings};
+use crate::confirm::fbml;
+
+use super::{mobage, percent_encode};
+
+pub fn outbox_url(upstream: &UpstreamSettings, requestor: &str) -> String {
+    let base = upstream.endpoint.trim_end_matches('/');
+    let requestor = percent_encode(requestor);
+    if upstream.outbox_under_self {
+        format!("{base}/messages/{requestor}/@self/@outbox")
+    } else {
+        format!("{base}/messages/{requestor}/@outbox")
+    }
+}
+
+pub fn message_body(app: &AppConfig, fbml_content: &str, recipient: &str) -> Vec<u8> {
+    let rendered = fbml::render(fbml_content);
+    let (link, label) = match rendered.choices.first() {
+        Some(c) if mobage::inside_app(app, &c.url).is_some() => (c.url.clone(), c.label.clone()),
+        _ => (app.canvas_url.clone(), app.name.clone()),
+    };
+    json!({
+        "recipients": [recipient],
+        "title": mobage::title(fbml_content),
+        "body": fbml::plain_text(fbml_content),
+        "type": "notification",
+        "urls": [{"value": link, "linkText": label, "type": "alternate"}],
+    })
+    .to_string()
+    .into_bytes()
+}

@@ -1,0 +1,160 @@
+//! Sending one message to a Mobage or OpenSocial container, and what its answer means.
+//!
+//! Invariants:
+//! - One shared HTTP client with connect and total timeouts; a timeout is a retryable
+//!   failure, never a hang.
+//! - Answers map to outcomes exactly once, here: 2xx accepted -> delivered; 403 -> that
+//!   recipient dropped; 400 and 401 -> dead (401 logged loudly: the consumer key is
+//!   rejected); 429, 5xx, timeouts, refused connections -> retry (Mobage's 503 after the
+//!   rate window).
+
+use std::time::Duration;
+
+use crate::config::{AppConfig, UpstreamMode, UpstreamSettings};
+use crate::domain::Uid;
+use crate::platform::{mobage, oauth, opensocial, PlatformKind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    Dropped(String),
+    Dead(String),
+    /// Try again, not before `min_wait`.
+    Retry { reason: String, min_wait: Duration },
+}
+
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("fbbridge/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("an HTTP client")
+}
+
+/// `xoauth_requestor_id`: the sender in proxy mode, the app in trusted mode.
+pub fn requestor(app: &AppConfig, upstream: &UpstreamSettings, from: Uid) -> String {
+    match upstream.mode {
+        UpstreamMode::Proxy => from.to_string(),
+        UpstreamMode::Trusted => app.app_id.clone(),
+    }
+}
+
+/// The rate window that applies before sending from `from` to `to`, if any: its length and
+/// whether it is per (sender, recipient) pair (proxy) or per recipient (trusted).
+pub fn rate_window(app: &AppConfig, upstream: &UpstreamSettings) -> Option<(Duration, bool)> {
+    if app.platform != PlatformKind::Mobage {
+        return None;
+    }
+    Some(match upstream.mode {
+        UpstreamMode::Proxy => (Duration::from_secs(upstream.pair_window_secs), true),
+        UpstreamMode::Trusted => (Duration::from_secs(upstream.recipient_window_secs), false),
+    })
+}
+
+fn snippet(body: &str) -> String {
+    let s: String = body.chars().filter(|c| !c.is_control()).take(200).collect();
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(": {s}")
+    }
+}
+
+/// Sends the message of `content` from `from` to `to`.
+pub async fn send(
+    client: &reqwest::Client,
+    app: &AppConfig,
+    content: &str,
+    from: Uid,
+    to: Uid,
+) -> Outcome {
+    let Some(upstream) = &app.upstream else {
+        return Outcome::Dead("no [app.upstream] configured".into());
+    };
+    let requestor = requestor(app, upstream, from);
+    let (url, body) = match app.platform {
+        PlatformKind::Mobage => (
+            format!(
+                "{}/api/restful/v1/messages/@me/@outbox",
+                upstream.endpoint.trim_end_matches('/')
+            ),
+            mobage::message_body(app, content, &to.to_string()),
+        ),
+        PlatformKind::OpenSocial => (
+            opensocial::outbox_url(upstream, &requestor),
+            opensocial::message_body(app, content, &to.to_string()),
+        ),
+        other => return Outcome::Dead(format!("{} has no server-side delivery", other.as_str())),
+    };
+    let url = format!(
+        "{url}?xoauth_requestor_id={}",
+        crate::platform::percent_encode(&requestor)
+    );
+    let content_type = match app.platform {
+        PlatformKind::Mobage => "application/json; charset=utf8",
+        _ => "application/json",
+    };
+    let timestamp = chrono::Utc::now().timestamp().max(0) as u64;
+    let auth = match oauth::authorization(&oauth::Request {
+        method: "POST",
+        url: &url,
+        consumer_key: &upstream.consumer_key,
+        consumer_secret: upstream.consumer_secret.expose(),
+        body: &body,
+        nonce: oauth::nonce(),
+        timestamp,
+    }) {
+        Ok(a) => a,
+        Err(e) => return Outcome::Dead(e.to_string()),
+    };
+    let response = client
+        .post(&url)
+        .header("authorization", auth)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await;
+    let response = match response {
+        Ok(r) => r,
+        Err(e) => {
+            let why = if e.is_timeout() {
+                "timed out".to_string()
+            } else if e.is_connect() {
+                "connection failed".to_string()
+            } else {
+                format!("request failed: {e}")
+            };
+            return Outcome::Retry { reason: why, min_wait: Duration::ZERO };
+        }
+    };
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    classify(app, upstream, status, &text)
+}
+
+pub fn classify(app: &AppConfig, upstream: &UpstreamSettings, status: u16, body: &str) -> Outcome {
+    match status {
+        200..=299 => Outcome::Delivered,
+        403 => Outcome::Dropped(format!("403: recipient cannot receive (app not installed){}", snippet(body))),
+        400 => Outcome::Dead(format!("400 bad request{}", snippet(body))),
+        401 => {
+            tracing::error!(
+                api_key = %app.api_key,
+                endpoint = %upstream.endpoint,
+                "the container rejected fbbridge's OAuth signature (401): check consumer_key and consumer_secret"
+            );
+            Outcome::Dead(format!("401 unauthorized{}", snippet(body)))
+        }
+        503 if app.platform == PlatformKind::Mobage => Outcome::Retry {
+            reason: format!("503 rate limit{}", snippet(body)),
+            min_wait: rate_window(app, upstream).map(|w| w.0).unwrap_or_default(),
+        },
+        429 | 500..=599 => Outcome::Retry {
+            reason: format!("{status}{}", snippet(body)),
+            min_wait: Duration::ZERO,
+        },
+        other => Outcome::Dead(format!("unexpected status {other}{}", snippet(body))),
+    }
+}
