@@ -191,7 +191,9 @@ fn worker(config_path: PathBuf, count: Option<usize>) -> ExitCode {
         }
     };
     if config.store.backend == StoreBackend::Memory {
-        eprintln!("a separate worker needs the redis store: the memory store is private to `serve`");
+        eprintln!(
+            "a separate worker needs the redis store: the memory store is private to `serve`"
+        );
         return ExitCode::from(2);
     }
     let count = count.unwrap_or(config.outbox.workers).max(1);

@@ -31,7 +31,9 @@ pub fn build_store(config: &Config) -> Result<AnyStore, StoreError> {
         StoreBackend::Memory => AnyStore::Memory(MemoryStore::new()),
         StoreBackend::Redis => {
             let store = RedisStore::new(&config.store)?;
-            store.set_reclaim_idle(std::time::Duration::from_secs(config.outbox.reclaim_idle_secs));
+            store.set_reclaim_idle(std::time::Duration::from_secs(
+                config.outbox.reclaim_idle_secs,
+            ));
             AnyStore::Redis(store)
         }
     })
@@ -135,8 +137,16 @@ impl Application {
     }
 }
 
-fn spawn_workers(state: &AppState, stop: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    spawn_worker_pool(&state.store, &state.config, state.config.outbox.workers, stop)
+fn spawn_workers(
+    state: &AppState,
+    stop: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    spawn_worker_pool(
+        &state.store,
+        &state.config,
+        state.config.outbox.workers,
+        stop,
+    )
 }
 
 /// Starts `count` delivery workers (and, on Redis, the wake-up listener they share).

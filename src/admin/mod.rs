@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/admin/v1/apps/{api_key}/requests/{from}/{id}",
             get(get_request),
         )
+        .route(
+            "/admin/v1/apps/{api_key}/users/{uid}/requests",
+            get(list_requests),
+        )
         .route("/admin/v1/outbox", get(outbox_counts))
         .route("/admin/v1/outbox/dead", get(dead_letters))
         .layer(axum::middleware::from_fn_with_state(state, require_token))
@@ -282,7 +286,32 @@ async fn get_request(
         .get_request(&app.api_key, from, id)
         .await?
         .ok_or_else(|| bad(StatusCode::NOT_FOUND, "no such request"))?;
-    Ok(Json(RequestView {
+    Ok(Json(request_view(record)))
+}
+
+#[derive(Serialize)]
+struct RequestList {
+    items: Vec<RequestView>,
+}
+
+/// The sender's latest requests, newest first.
+async fn list_requests(
+    State(state): State<AppState>,
+    Path((api_key, uid)): Path<(String, String)>,
+) -> Result<Json<RequestList>, AdminError> {
+    let app = app_of(&state, &api_key)?;
+    let from = uid_of(&uid)?;
+    let mut items = Vec::new();
+    for id in state.store.recent_requests(&app.api_key, from, 20).await? {
+        if let Some(record) = state.store.get_request(&app.api_key, from, id).await? {
+            items.push(request_view(record));
+        }
+    }
+    Ok(Json(RequestList { items }))
+}
+
+fn request_view(record: crate::store::RequestRecord) -> RequestView {
+    RequestView {
         from: record.from.to_string(),
         id: record.id.to_string(),
         status: record.status_at(Utc::now().timestamp_millis()),
@@ -294,10 +323,12 @@ async fn get_request(
         expires_at: rfc3339_ms(record.expires_at_ms),
         platform_request_id: record.platform_request_id,
         recipients: record.recipients,
-    }))
+    }
 }
 
-async fn outbox_counts(State(state): State<AppState>) -> Result<Json<crate::store::OutboxCounts>, AdminError> {
+async fn outbox_counts(
+    State(state): State<AppState>,
+) -> Result<Json<crate::store::OutboxCounts>, AdminError> {
     Ok(Json(state.store.outbox_counts().await?))
 }
 

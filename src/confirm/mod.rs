@@ -534,7 +534,12 @@ pub async fn confirm(
             }
             if page.app.platform == PlatformKind::Mobage {
                 let uids: Vec<Uid> = page.record.recipients.iter().map(|r| r.uid).collect();
-                if state.store.app_users(&page.app.api_key, &uids).await?.is_empty() {
+                if state
+                    .store
+                    .app_users(&page.app.api_key, &uids)
+                    .await?
+                    .is_empty()
+                {
                     return Err(refuse(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "Nobody here can receive it",

@@ -94,15 +94,26 @@ pub async fn deliver<S: Store>(store: &S, ctx: &WorkerContext, d: &Delivery) {
     }
 }
 
-async fn deliver_once<S: Store>(store: &S, ctx: &WorkerContext, d: &Delivery) -> Result<(), StoreError> {
+async fn deliver_once<S: Store>(
+    store: &S,
+    ctx: &WorkerContext,
+    d: &Delivery,
+) -> Result<(), StoreError> {
     let Some(app) = ctx.config.app(d.api_key.as_str()) else {
-        return store.dead_letter(d, "app no longer configured", now_ms()).await;
+        return store
+            .dead_letter(d, "app no longer configured", now_ms())
+            .await;
     };
     let Some(record) = store.get_request(&d.api_key, d.from, d.id).await? else {
-        return store.dead_letter(d, "request no longer stored", now_ms()).await;
+        return store
+            .dead_letter(d, "request no longer stored", now_ms())
+            .await;
     };
     if let Some(r) = record.recipients.iter().find(|r| r.uid == d.to) {
-        if matches!(r.state, DeliveryState::Delivered | DeliveryState::Dropped | DeliveryState::Dead) {
+        if matches!(
+            r.state,
+            DeliveryState::Delivered | DeliveryState::Dropped | DeliveryState::Dead
+        ) {
             // Already settled by an earlier run of this delivery: release it, send nothing.
             return store.complete_delivery(d, r.state, "").await;
         }
@@ -111,29 +122,56 @@ async fn deliver_once<S: Store>(store: &S, ctx: &WorkerContext, d: &Delivery) ->
         PlatformKind::Sandbox => {
             sandbox::deliver(store, d, &record).await?;
             tracing::info!(api_key = %d.api_key, from = %d.from, id = d.id, to = %d.to, "delivered to sandbox inbox");
-            store.complete_delivery(d, DeliveryState::Delivered, "").await
+            store
+                .complete_delivery(d, DeliveryState::Delivered, "")
+                .await
         }
         PlatformKind::Mobage | PlatformKind::OpenSocial => {
-            let upstream_cfg = app.upstream.as_ref().expect("validated: these platforms have an upstream");
+            let upstream_cfg = app
+                .upstream
+                .as_ref()
+                .expect("validated: these platforms have an upstream");
+            let mut window_taken = None;
             if let Some((window, per_pair)) = upstream::rate_window(app, upstream_cfg) {
                 let key = if per_pair {
-                    RateKey::Pair { api_key: d.api_key.clone(), from: d.from, to: d.to }
+                    RateKey::Pair {
+                        api_key: d.api_key.clone(),
+                        from: d.from,
+                        to: d.to,
+                    }
                 } else {
-                    RateKey::Recipient { api_key: d.api_key.clone(), to: d.to }
+                    RateKey::Recipient {
+                        api_key: d.api_key.clone(),
+                        to: d.to,
+                    }
                 };
                 if let Some(wait) = store.take_rate_window(&key, window).await? {
                     let due = now_ms() + wait.as_millis() as i64;
                     return store
-                        .reschedule_delivery(d, due, d.attempt, "waiting for the platform's rate window")
+                        .reschedule_delivery(
+                            d,
+                            due,
+                            d.attempt,
+                            "waiting for the platform's rate window",
+                        )
                         .await;
                 }
+                window_taken = Some(key);
             }
             let outcome = upstream::send(&ctx.http, app, &record.content, d.from, d.to).await;
+            if let Some(key) = window_taken.filter(|_| !outcome.maybe_recorded()) {
+                // The container cannot have counted it: the window is free again.
+                store.release_rate_window(&key).await?;
+            }
             record_outcome(store, ctx, d, outcome).await
         }
         PlatformKind::Mixi => {
             store
-                .dead_letter(d, "mixi requests are sent from the browser, not by the server", now_ms())
+                .dead_letter(
+                    d,
+                    "mixi requests are sent from the browser, not by the server",
+                    now_ms(),
+                )
                 .await
         }
     }
@@ -151,17 +189,23 @@ async fn record_outcome<S: Store>(
     match outcome {
         Outcome::Delivered => {
             log("delivered", "");
-            store.complete_delivery(d, DeliveryState::Delivered, "").await
+            store
+                .complete_delivery(d, DeliveryState::Delivered, "")
+                .await
         }
         Outcome::Dropped(why) => {
             log("recipient dropped", &why);
-            store.complete_delivery(d, DeliveryState::Dropped, &why).await
+            store
+                .complete_delivery(d, DeliveryState::Dropped, &why)
+                .await
         }
         Outcome::Dead(why) => {
             tracing::warn!(api_key = %d.api_key, from = %d.from, id = d.id, to = %d.to, error = %why, "delivery dead");
             store.dead_letter(d, &why, now_ms()).await
         }
-        Outcome::Retry { reason, min_wait } => {
+        Outcome::Retry {
+            reason, min_wait, ..
+        } => {
             let schedule = &ctx.config.outbox.retry_schedule_secs;
             match schedule.get(d.attempt as usize) {
                 None => {
@@ -173,7 +217,12 @@ async fn record_outcome<S: Store>(
                     log("will retry", &reason);
                     let due = now_ms() + wait.as_millis() as i64;
                     store
-                        .reschedule_delivery(d, due, d.attempt + 1, &format!("retrying after: {reason}"))
+                        .reschedule_delivery(
+                            d,
+                            due,
+                            d.attempt + 1,
+                            &format!("retrying after: {reason}"),
+                        )
                         .await
                 }
             }

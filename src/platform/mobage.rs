@@ -77,8 +77,14 @@ fn with_query(url: &str, key: &str, value: &str) -> String {
 /// (canvas URL, mobile URL) for a request's content.
 pub fn urls(app: &AppConfig, fbml_content: &str) -> (String, String) {
     let choice = fbml::first_choice_url(fbml_content);
-    match choice.as_deref().and_then(|c| inside_app(app, c).map(|rest| (c, rest))) {
-        Some((full, rest)) if !rest.is_empty() => (with_query(&app.canvas_url, "appParams", rest), full.to_string()),
+    match choice
+        .as_deref()
+        .and_then(|c| inside_app(app, c).map(|rest| (c, rest)))
+    {
+        Some((full, rest)) if !rest.is_empty() => (
+            with_query(&app.canvas_url, "appParams", rest),
+            full.to_string(),
+        ),
         Some((full, _)) => (app.canvas_url.clone(), full.to_string()),
         None => (app.canvas_url.clone(), app.callback_url.clone()),
     }
@@ -123,8 +129,14 @@ mod tests {
     #[test]
     fn japanese_titles() {
         // 19 double-byte characters fit exactly; one more and it is cut.
-        assert_eq!(title("花束を贈りますので受け取ってくださいね"), "花束を贈りますので受け取ってくださいね");
-        assert_eq!(title("花束を贈りますので受け取ってくださいね！"), "花束を贈りますので受け取ってください..");
+        assert_eq!(
+            title("花束を贈りますので受け取ってくださいね"),
+            "花束を贈りますので受け取ってくださいね"
+        );
+        assert_eq!(
+            title("花束を贈りますので受け取ってくださいね！"),
+            "花束を贈りますので受け取ってください.."
+        );
         assert_eq!(w("花束を贈りますので受け取ってください.."), 38);
         assert_eq!(title("ギフトを受け取ってね"), "ギフトを受け取ってね");
         // Half-width katakana are single-byte.
@@ -136,7 +148,13 @@ mod tests {
 
     #[test]
     fn emoji_and_markup_are_removed() {
-        assert_eq!(title("Party 🎉 time ☀️ <b>now</b> \u{E63E}"), "Party time now");
-        assert_eq!(title("Go! <fb:req-choice url=\"http://a.example/\" label=\"Play\"/>"), "Go!");
+        assert_eq!(
+            title("Party 🎉 time ☀️ <b>now</b> \u{E63E}"),
+            "Party time now"
+        );
+        assert_eq!(
+            title("Go! <fb:req-choice url=\"http://a.example/\" label=\"Play\"/>"),
+            "Go!"
+        );
     }
 }

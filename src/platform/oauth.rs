@@ -99,7 +99,10 @@ pub fn authorization(req: &Request<'_>) -> Result<String, BadUrl> {
     ];
     let mut all = query;
     all.extend(oauth.iter().cloned());
-    let signature = hmac_sha1(&base_string(req.method, &base_uri, &all), req.consumer_secret);
+    let signature = hmac_sha1(
+        &base_string(req.method, &base_uri, &all),
+        req.consumer_secret,
+    );
     oauth.push(("oauth_signature".into(), signature));
     let fields: Vec<String> = oauth
         .iter()
@@ -128,12 +131,24 @@ mod tests {
     fn captured_vectors_verify() {
         for (method, url, body) in VECTORS {
             let (base, params) = split_url(url).unwrap();
-            let sent = params.iter().find(|(k, _)| k == "oauth_signature").unwrap().1.clone();
-            assert_eq!(hmac_sha1(&base_string(method, &base, &params), "s3cret"), sent, "{url}");
+            let sent = params
+                .iter()
+                .find(|(k, _)| k == "oauth_signature")
+                .unwrap()
+                .1
+                .clone();
+            assert_eq!(
+                hmac_sha1(&base_string(method, &base, &params), "s3cret"),
+                sent,
+                "{url}"
+            );
             if let Some((_, hash)) = params.iter().find(|(k, _)| k == "oauth_body_hash") {
                 assert_eq!(&body_hash(body), hash);
             }
-            assert_ne!(hmac_sha1(&base_string(method, &base, &params), "s3cres"), sent);
+            assert_ne!(
+                hmac_sha1(&base_string(method, &base, &params), "s3cres"),
+                sent
+            );
         }
     }
 
@@ -160,7 +175,11 @@ mod tests {
         let header = authorization(&req).unwrap();
         assert!(header.starts_with("OAuth oauth_body_hash=\""));
         assert!(header.contains("oauth_consumer_key=\"ck\""));
-        let sent = header.split("oauth_signature=\"").nth(1).unwrap().trim_end_matches('"');
+        let sent = header
+            .split("oauth_signature=\"")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches('"');
         let params: Vec<(String, String)> = vec![
             ("xoauth_requestor_id".into(), "1001".into()),
             ("oauth_body_hash".into(), body_hash(b"{}")),
@@ -171,7 +190,11 @@ mod tests {
             ("oauth_version".into(), "1.0".into()),
         ];
         let expected = hmac_sha1(
-            &base_string("POST", "http://c.example/api/restful/v1/messages/@me/@outbox", &params),
+            &base_string(
+                "POST",
+                "http://c.example/api/restful/v1/messages/@me/@outbox",
+                &params,
+            ),
             "cs",
         );
         assert_eq!(sent, percent_encode(&expected));

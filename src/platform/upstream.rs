@@ -19,8 +19,24 @@ pub enum Outcome {
     Delivered,
     Dropped(String),
     Dead(String),
-    /// Try again, not before `min_wait`.
-    Retry { reason: String, min_wait: Duration },
+    /// Try again, not before `min_wait`. `maybe_recorded`: the container may have taken the
+    /// message (a timeout, or its rate limit), so its rate window stays taken.
+    Retry {
+        reason: String,
+        min_wait: Duration,
+        maybe_recorded: bool,
+    },
+}
+
+impl Outcome {
+    /// Whether the container may count this message against its rate window.
+    pub fn maybe_recorded(&self) -> bool {
+        match self {
+            Outcome::Delivered => true,
+            Outcome::Retry { maybe_recorded, .. } => *maybe_recorded,
+            Outcome::Dropped(_) | Outcome::Dead(_) => false,
+        }
+    }
 }
 
 pub fn http_client(timeout: Duration) -> reqwest::Client {
@@ -119,14 +135,18 @@ pub async fn send(
     let response = match response {
         Ok(r) => r,
         Err(e) => {
-            let why = if e.is_timeout() {
-                "timed out".to_string()
-            } else if e.is_connect() {
-                "connection failed".to_string()
+            let (reason, maybe_recorded) = if e.is_connect() {
+                ("connection failed".to_string(), false)
+            } else if e.is_timeout() {
+                ("timed out".to_string(), true)
             } else {
-                format!("request failed: {e}")
+                (format!("request failed: {e}"), true)
             };
-            return Outcome::Retry { reason: why, min_wait: Duration::ZERO };
+            return Outcome::Retry {
+                reason,
+                min_wait: Duration::ZERO,
+                maybe_recorded,
+            };
         }
     };
     let status = response.status().as_u16();
@@ -137,7 +157,10 @@ pub async fn send(
 pub fn classify(app: &AppConfig, upstream: &UpstreamSettings, status: u16, body: &str) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered,
-        403 => Outcome::Dropped(format!("403: recipient cannot receive (app not installed){}", snippet(body))),
+        403 => Outcome::Dropped(format!(
+            "403: recipient cannot receive (app not installed){}",
+            snippet(body)
+        )),
         400 => Outcome::Dead(format!("400 bad request{}", snippet(body))),
         401 => {
             tracing::error!(
@@ -150,10 +173,12 @@ pub fn classify(app: &AppConfig, upstream: &UpstreamSettings, status: u16, body:
         503 if app.platform == PlatformKind::Mobage => Outcome::Retry {
             reason: format!("503 rate limit{}", snippet(body)),
             min_wait: rate_window(app, upstream).map(|w| w.0).unwrap_or_default(),
+            maybe_recorded: true,
         },
         429 | 500..=599 => Outcome::Retry {
             reason: format!("{status}{}", snippet(body)),
             min_wait: Duration::ZERO,
+            maybe_recorded: false,
         },
         other => Outcome::Dead(format!("unexpected status {other}{}", snippet(body))),
     }

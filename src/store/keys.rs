@@ -82,6 +82,11 @@ impl Keys {
         format!("{}:r:{api_key}:{from}:{id}", self.tag(api_key, from))
     }
 
+    /// Sorted set of a sender's latest request ids (score: creation time in ms).
+    pub fn request_index(&self, api_key: &ApiKey, from: Uid) -> String {
+        format!("{}:ri:{api_key}:{from}", self.tag(api_key, from))
+    }
+
     /// Stream of deliveries queued by the senders of this partition.
     pub fn outbox(&self, partition: u16) -> String {
         format!("{}:outbox", self.tag_of(partition))

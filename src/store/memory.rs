@@ -369,6 +369,23 @@ impl Store for MemoryStore {
         Ok(SettleOutcome::Settled { refunded: refund })
     }
 
+    async fn recent_requests(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        limit: usize,
+    ) -> Result<Vec<u64>, StoreError> {
+        let inner = self.lock();
+        let mut mine: Vec<(i64, u64)> = inner
+            .requests
+            .values()
+            .filter(|r| &r.api_key == api_key && r.from == from)
+            .map(|r| (r.created_at_ms, r.id))
+            .collect();
+        mine.sort_by(|a, b| b.cmp(a));
+        Ok(mine.into_iter().take(limit).map(|(_, id)| id).collect())
+    }
+
     async fn claim_deliveries(
         &self,
         _consumer: &str,
@@ -405,11 +422,23 @@ impl Store for MemoryStore {
         }
         inner.next_handle += 1;
         let handle = inner.next_handle.to_string();
-        inner.delayed.push((due_ms, Delivery { attempt, handle, ..d.clone() }));
+        inner.delayed.push((
+            due_ms,
+            Delivery {
+                attempt,
+                handle,
+                ..d.clone()
+            },
+        ));
         Ok(())
     }
 
-    async fn dead_letter(&self, d: &Delivery, last_error: &str, now_ms: i64) -> Result<(), StoreError> {
+    async fn dead_letter(
+        &self,
+        d: &Delivery,
+        last_error: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock();
         inner.in_flight.remove(&d.handle);
         if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
@@ -418,12 +447,18 @@ impl Store for MemoryStore {
                 r.detail = last_error.to_string();
             }
         }
-        inner.dead.push_front(DeadLetter::new(d, last_error, now_ms));
+        inner
+            .dead
+            .push_front(DeadLetter::new(d, last_error, now_ms));
         inner.dead.truncate(DEAD_LETTER_LIMIT);
         Ok(())
     }
 
-    async fn take_rate_window(&self, key: &RateKey, window: Duration) -> Result<Option<Duration>, StoreError> {
+    async fn take_rate_window(
+        &self,
+        key: &RateKey,
+        window: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
         let mut inner = self.lock();
         let now = std::time::Instant::now();
         let name = format!("{key:?}");
@@ -434,6 +469,11 @@ impl Store for MemoryStore {
                 Ok(None)
             }
         }
+    }
+
+    async fn release_rate_window(&self, key: &RateKey) -> Result<(), StoreError> {
+        self.lock().windows.remove(&format!("{key:?}"));
+        Ok(())
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {

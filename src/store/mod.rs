@@ -364,6 +364,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         settlement: &Settlement,
         now_ms: i64,
     ) -> impl Future<Output = Res<SettleOutcome>> + Send;
+    /// The ids of `from`'s latest requests (at most 100 are kept), newest first.
+    fn recent_requests(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        limit: usize,
+    ) -> impl Future<Output = Res<Vec<u64>>> + Send;
     /// Takes up to `max` deliveries for `consumer`; they stay in flight until completed.
     fn claim_deliveries(
         &self,
@@ -392,6 +399,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         key: &RateKey,
         window: Duration,
     ) -> impl Future<Output = Res<Option<Duration>>> + Send;
+    /// Frees a rate window taken for a message the platform cannot have counted.
+    fn release_rate_window(&self, key: &RateKey) -> impl Future<Output = Res<()>> + Send;
     fn outbox_counts(&self) -> impl Future<Output = Res<OutboxCounts>> + Send;
     /// The newest dead letters first.
     fn dead_letters(&self, limit: usize) -> impl Future<Output = Res<Vec<DeadLetter>>> + Send;
@@ -476,10 +485,19 @@ impl Store for AnyStore {
     ) -> Res<SettleOutcome> {
         delegate!(self, s => s.settle_request(record, settlement, now_ms))
     }
+    async fn recent_requests(&self, api_key: &ApiKey, from: Uid, limit: usize) -> Res<Vec<u64>> {
+        delegate!(self, s => s.recent_requests(api_key, from, limit))
+    }
     async fn claim_deliveries(&self, consumer: &str, max: usize) -> Res<Vec<Delivery>> {
         delegate!(self, s => s.claim_deliveries(consumer, max))
     }
-    async fn reschedule_delivery(&self, d: &Delivery, due_ms: i64, attempt: u32, reason: &str) -> Res<()> {
+    async fn reschedule_delivery(
+        &self,
+        d: &Delivery,
+        due_ms: i64,
+        attempt: u32,
+        reason: &str,
+    ) -> Res<()> {
         delegate!(self, s => s.reschedule_delivery(d, due_ms, attempt, reason))
     }
     async fn dead_letter(&self, d: &Delivery, last_error: &str, now_ms: i64) -> Res<()> {
@@ -487,6 +505,9 @@ impl Store for AnyStore {
     }
     async fn take_rate_window(&self, key: &RateKey, window: Duration) -> Res<Option<Duration>> {
         delegate!(self, s => s.take_rate_window(key, window))
+    }
+    async fn release_rate_window(&self, key: &RateKey) -> Res<()> {
+        delegate!(self, s => s.release_rate_window(key))
     }
     async fn outbox_counts(&self) -> Res<OutboxCounts> {
         delegate!(self, s => s.outbox_counts())

@@ -166,13 +166,18 @@ impl RedisStore {
 
     /// How long a claimed delivery may stay unfinished before another worker takes it.
     pub fn set_reclaim_idle(&self, idle: Duration) {
-        self.shared
-            .reclaim_idle_ms
-            .store(idle.as_millis().max(1) as u64, std::sync::atomic::Ordering::Relaxed);
+        self.shared.reclaim_idle_ms.store(
+            idle.as_millis().max(1) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     fn reclaim_idle(&self) -> Duration {
-        Duration::from_millis(self.shared.reclaim_idle_ms.load(std::sync::atomic::Ordering::Relaxed))
+        Duration::from_millis(
+            self.shared
+                .reclaim_idle_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     fn due(slot: &Mutex<Option<Instant>>, every: Duration) -> bool {
@@ -193,7 +198,10 @@ impl RedisStore {
         if self.shared.is_cluster {
             for p in 0..keys.partitions() {
                 let mut inv = PROMOTE.prepare_invoke();
-                inv.key(keys.delayed(p)).key(keys.outbox(p)).arg(now_ms).arg(100);
+                inv.key(keys.delayed(p))
+                    .key(keys.outbox(p))
+                    .arg(now_ms)
+                    .arg(100);
                 self.bounded(inv.invoke_async::<i64>(&mut conn)).await?;
             }
             return Ok(());
@@ -335,7 +343,10 @@ impl RedisStore {
     }
 
     fn reclaim_due(&self) -> bool {
-        Self::due(&self.shared.last_reclaim, (self.reclaim_idle() / 2).max(Duration::from_millis(100)))
+        Self::due(
+            &self.shared.last_reclaim,
+            (self.reclaim_idle() / 2).max(Duration::from_millis(100)),
+        )
     }
 
     async fn read_group(
@@ -570,6 +581,7 @@ impl Store for RedisStore {
             .key(keys.quota(api, from, &op.quota_day))
             .key(keys.request(api, from, r.id))
             .key(keys.outbox_of(api, from))
+            .key(keys.request_index(api, from))
             .arg(api.as_str())
             .arg(from.get())
             .arg(op.gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
@@ -797,6 +809,23 @@ impl Store for RedisStore {
         }
     }
 
+    async fn recent_requests(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        limit: usize,
+    ) -> Result<Vec<u64>, StoreError> {
+        let ids: Vec<String> = self
+            .query(
+                ::redis::cmd("ZREVRANGE")
+                    .arg(self.shared.keys.request_index(api_key, from))
+                    .arg(0)
+                    .arg(limit.max(1) as i64 - 1),
+            )
+            .await?;
+        Ok(ids.iter().filter_map(|i| i.parse().ok()).collect())
+    }
+
     async fn claim_deliveries(
         &self,
         consumer: &str,
@@ -804,7 +833,8 @@ impl Store for RedisStore {
     ) -> Result<Vec<Delivery>, StoreError> {
         self.ensure_groups().await?;
         if Self::due(&self.shared.last_promote, PROMOTE_EVERY) {
-            self.promote_due(chrono::Utc::now().timestamp_millis()).await?;
+            self.promote_due(chrono::Utc::now().timestamp_millis())
+                .await?;
         }
         let mut out = Vec::new();
         if self.reclaim_due() {
@@ -850,13 +880,21 @@ impl Store for RedisStore {
             .arg(d.to.get())
             .arg(reason);
         let mut conn = self.conn().await?;
-        self.bounded(inv.invoke_async::<i64>(&mut conn)).await.map(|_| ())
+        self.bounded(inv.invoke_async::<i64>(&mut conn))
+            .await
+            .map(|_| ())
     }
 
-    async fn dead_letter(&self, d: &Delivery, last_error: &str, now_ms: i64) -> Result<(), StoreError> {
+    async fn dead_letter(
+        &self,
+        d: &Delivery,
+        last_error: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let keys = &self.shared.keys;
         let p = keys.partition(&d.api_key, d.from);
-        let item = serde_json::to_string(&DeadLetter::new(d, last_error, now_ms)).map_err(corrupt)?;
+        let item =
+            serde_json::to_string(&DeadLetter::new(d, last_error, now_ms)).map_err(corrupt)?;
         let mut inv = DEAD_LETTER.prepare_invoke();
         inv.key(keys.request(&d.api_key, d.from, d.id))
             .key(keys.outbox(p))
@@ -868,14 +906,27 @@ impl Store for RedisStore {
             .arg(item)
             .arg(DEAD_LETTER_LIMIT);
         let mut conn = self.conn().await?;
-        self.bounded(inv.invoke_async::<i64>(&mut conn)).await.map(|_| ())
+        self.bounded(inv.invoke_async::<i64>(&mut conn))
+            .await
+            .map(|_| ())
     }
 
-    async fn take_rate_window(&self, key: &RateKey, window: Duration) -> Result<Option<Duration>, StoreError> {
+    async fn take_rate_window(
+        &self,
+        key: &RateKey,
+        window: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
         let k = self.shared.keys.rate_window(key);
         let ms = window.as_millis().max(1) as u64;
         let taken: Option<String> = self
-            .query(::redis::cmd("SET").arg(&k).arg("1").arg("NX").arg("PX").arg(ms))
+            .query(
+                ::redis::cmd("SET")
+                    .arg(&k)
+                    .arg("1")
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ms),
+            )
             .await?;
         if taken.is_some() {
             return Ok(None);
@@ -884,13 +935,24 @@ impl Store for RedisStore {
         Ok(Some(Duration::from_millis(left.max(1) as u64)))
     }
 
+    async fn release_rate_window(&self, key: &RateKey) -> Result<(), StoreError> {
+        let _: i64 = self
+            .query(::redis::cmd("DEL").arg(self.shared.keys.rate_window(key)))
+            .await?;
+        Ok(())
+    }
+
     async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let keys = &self.shared.keys;
         let mut counts = OutboxCounts::default();
         for p in 0..keys.partitions() {
             let stream_len: u64 = self.query(::redis::cmd("XLEN").arg(keys.outbox(p))).await?;
             let pending: Value = self
-                .query(::redis::cmd("XPENDING").arg(keys.outbox(p)).arg(OUTBOX_GROUP))
+                .query(
+                    ::redis::cmd("XPENDING")
+                        .arg(keys.outbox(p))
+                        .arg(OUTBOX_GROUP),
+                )
                 .await
                 .unwrap_or(Value::Nil);
             let in_flight = match &pending {
@@ -900,7 +962,9 @@ impl Store for RedisStore {
                 },
                 _ => 0,
             };
-            let scheduled: u64 = self.query(::redis::cmd("ZCARD").arg(keys.delayed(p))).await?;
+            let scheduled: u64 = self
+                .query(::redis::cmd("ZCARD").arg(keys.delayed(p)))
+                .await?;
             let dead: u64 = self.query(::redis::cmd("LLEN").arg(keys.dead(p))).await?;
             counts.in_flight += in_flight;
             counts.pending += stream_len.saturating_sub(in_flight);
@@ -915,7 +979,12 @@ impl Store for RedisStore {
         let mut all = Vec::new();
         for p in 0..keys.partitions() {
             let raw: Vec<String> = self
-                .query(::redis::cmd("LRANGE").arg(keys.dead(p)).arg(0).arg(limit as i64 - 1))
+                .query(
+                    ::redis::cmd("LRANGE")
+                        .arg(keys.dead(p))
+                        .arg(0)
+                        .arg(limit as i64 - 1),
+                )
                 .await?;
             for item in raw {
                 all.push(serde_json::from_str::<DeadLetter>(&item).map_err(corrupt)?);

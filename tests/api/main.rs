@@ -3,6 +3,8 @@ mod helpers;
 mod admin;
 mod browser;
 mod confirm;
+mod container;
+mod delivery;
 mod legacy_errors;
 mod perl_client;
 mod properties;

@@ -1,7 +1,7 @@
 -- notifications.sendRequest in one round trip: session, call_id, recipients, quota,
 -- the request record and (when no confirmation is needed) its deliveries.
 -- KEYS[1] session hash      KEYS[2] sender's friends hash   KEYS[3] quota counter
--- KEYS[4] request hash      KEYS[5] partition outbox stream
+-- KEYS[4] request hash      KEYS[5] partition outbox stream   KEYS[6] sender's request index
 -- ARGV[1] api_key  ARGV[2] sender uid  ARGV[3] sortable call_id or ""  ARGV[4] now (ms)
 -- ARGV[5] daily limit  ARGV[6] quota ttl (s)  ARGV[7] direct delivery allowed "1"/"0"
 -- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] type  ARGV[11] content
@@ -57,6 +57,9 @@ redis.call('HSET', KEYS[4], 'api', ARGV[1], 'from', ARGV[2], 'st', status, 'ty',
   'th', ARGV[14], 'qd', ARGV[18], 'rc', table.concat(rc, ','))
 for i = 20, 19 + n do redis.call('HSET', KEYS[4], 'r:' .. ARGV[i], state) end
 redis.call('EXPIRE', KEYS[4], ARGV[16])
+redis.call('ZADD', KEYS[6], ARGV[4], ARGV[9])
+redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -101)
+redis.call('EXPIRE', KEYS[6], ARGV[16])
 if direct then
   for i = 20, 19 + n do
     redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', ARGV[i], 'n', '0')
