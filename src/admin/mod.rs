@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -25,7 +25,7 @@ use crate::domain::{ApiKey, Uid};
 use crate::quota::quota_day;
 use crate::session::create_session;
 use crate::startup::AppState;
-use crate::store::{RecipientView, Store, StoreError};
+use crate::store::{rfc3339_ms, RecipientView, Store, StoreError};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -260,13 +260,6 @@ struct RequestView {
     expires_at: String,
     platform_request_id: Option<String>,
     recipients: Vec<RecipientView>,
-}
-
-fn rfc3339_ms(ms: i64) -> String {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
 }
 
 async fn get_request(

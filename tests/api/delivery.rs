@@ -226,8 +226,10 @@ async fn a_403_drops_one_recipient_and_the_others_go_on() {
 
 #[tokio::test]
 async fn a_503_twice_then_202() {
-    let mut b = Behaviour::default();
-    b.first = [503, 503].into();
+    let b = Behaviour {
+        first: [503, 503].into(),
+        ..Default::default()
+    };
     let c = Container::start("ck", "cs", b).await;
     let app = spawn_with(
         &[platform_app(
@@ -266,8 +268,10 @@ async fn a_503_twice_then_202() {
 
 #[tokio::test]
 async fn rate_windows_are_kept_before_sending() {
-    let mut b = Behaviour::default();
-    b.window = Some((Duration::from_secs(2), true));
+    let b = Behaviour {
+        window: Some((Duration::from_secs(2), true)),
+        ..Default::default()
+    };
     let c = Container::start("ck", "cs", b).await;
     let app = spawn_with(
         &[platform_app(
@@ -300,8 +304,10 @@ async fn rate_windows_are_kept_before_sending() {
 
 #[tokio::test]
 async fn trusted_windows_are_per_recipient() {
-    let mut b = Behaviour::default();
-    b.window = Some((Duration::from_secs(2), false));
+    let b = Behaviour {
+        window: Some((Duration::from_secs(2), false)),
+        ..Default::default()
+    };
     let c = Container::start("ck", "cs", b).await;
     let app = spawn_with(
         &[platform_app(

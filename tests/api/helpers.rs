@@ -264,6 +264,23 @@ pub fn signed(params: &[(&str, &str)], secret: &str) -> Vec<(String, String)> {
 }
 
 impl TestApp {
+    /// A gateway running elsewhere (another process) on `port`; its store is not reachable
+    /// from here, only its HTTP interface.
+    pub fn remote(port: u16) -> Self {
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            store: AnyStore::Memory(fbbridge::store::MemoryStore::new()),
+            redis: None,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap(),
+            call_ids: AtomicU64::new(1),
+        }
+    }
+
     pub fn next_call_id(&self) -> String {
         self.call_ids.fetch_add(1, Ordering::SeqCst).to_string()
     }

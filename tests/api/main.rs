@@ -5,6 +5,7 @@ mod browser;
 mod confirm;
 mod container;
 mod delivery;
+mod faults;
 mod legacy_errors;
 mod perl_client;
 mod properties;
