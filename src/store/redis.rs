@@ -33,6 +33,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// How long an inbox (and its seen-set) lives after its last delivery.
 const INBOX_TTL_SECS: u64 = 30 * 86_400;
 
+static PUT_SESSION: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("lua/put_session.lua")));
 static GATE: std::sync::LazyLock<Script> =
     std::sync::LazyLock::new(|| Script::new(include_str!("lua/gate.lua")));
 static SEND_REQUEST: std::sync::LazyLock<Script> =
@@ -202,7 +204,11 @@ impl RedisStore {
                     .key(keys.outbox(p))
                     .arg(now_ms)
                     .arg(100);
-                self.bounded(inv.invoke_async::<i64>(&mut conn)).await?;
+                let moved = self.bounded(inv.invoke_async::<i64>(&mut conn)).await?;
+                if moved > 0 {
+                    // Read this partition's stream on the next claim, not at the next sweep.
+                    self.shared.hot_partitions.lock().expect("lock").insert(p);
+                }
             }
             return Ok(());
         }
@@ -524,27 +530,16 @@ impl Store for RedisStore {
         record: &SessionRecord,
         ttl: Duration,
     ) -> Result<(), StoreError> {
-        let k = self.shared.keys.session(&record.api_key, key);
-        let mut pipe = ::redis::pipe();
-        pipe.atomic()
-            .cmd("DEL")
-            .arg(&k)
-            .ignore()
-            .cmd("HSET")
-            .arg(&k)
-            .arg("api")
+        let mut inv = PUT_SESSION.prepare_invoke();
+        inv.key(self.shared.keys.session(&record.api_key, key))
             .arg(record.api_key.as_str())
-            .arg("uid")
             .arg(record.uid.get())
-            .arg("exp")
             .arg(record.expires_at_ms)
-            .ignore()
-            .cmd("PEXPIRE")
-            .arg(&k)
-            .arg(ttl.as_millis() as u64)
-            .ignore();
+            .arg(ttl.as_millis().max(1) as u64);
         let mut conn = self.conn().await?;
-        self.bounded(pipe.query_async::<()>(&mut conn)).await
+        self.bounded(inv.invoke_async::<i64>(&mut conn))
+            .await
+            .map(|_| ())
     }
 
     async fn gate_call(&self, gate: &CallGate) -> Result<Result<(), GateRefusal>, StoreError> {

@@ -121,7 +121,11 @@ async fn used(app: &TestApp) -> i64 {
 }
 
 async fn setup() -> (TestApp, String) {
-    let app = spawn_app().await;
+    setup_on(Backend::Redis).await
+}
+
+async fn setup_on(backend: Backend) -> (TestApp, String) {
+    let app = spawn_app_with(backend, |t| t).await;
     app.seed_graph(APP_KEY).await;
     let session = app.session(1001).await;
     (app, session)
@@ -179,7 +183,11 @@ async fn page_shows_the_request_safely() {
 
 #[tokio::test]
 async fn send_delivers_and_redirects_to_the_app() {
-    let (app, session) = setup().await;
+    send_delivers_and_redirects_to_the_app_on(Backend::Redis).await;
+}
+
+pub async fn send_delivers_and_redirects_to_the_app_on(backend: Backend) {
+    let (app, session) = setup_on(backend).await;
     let url = pending(&app, &session, &[]).await;
     let (_, _, html) = get(&app, &local(&app, &url)).await;
     let fields = form_fields(&html, "fbb-send");
@@ -231,7 +239,11 @@ async fn send_delivers_and_redirects_to_the_app() {
 
 #[tokio::test]
 async fn concurrent_submits_settle_once() {
-    let (app, session) = setup().await;
+    concurrent_submits_settle_once_on(Backend::Redis).await;
+}
+
+pub async fn concurrent_submits_settle_once_on(backend: Backend) {
+    let (app, session) = setup_on(backend).await;
     let url = pending(&app, &session, &[]).await;
     let (_, _, html) = get(&app, &local(&app, &url)).await;
     let fields = with(&form_fields(&html, "fbb-send"), &[("action", "send")]);
@@ -259,7 +271,11 @@ async fn concurrent_submits_settle_once() {
 
 #[tokio::test]
 async fn cancel_refunds_the_quota() {
-    let (app, session) = setup().await;
+    cancel_refunds_the_quota_on(Backend::Redis).await;
+}
+
+pub async fn cancel_refunds_the_quota_on(backend: Backend) {
+    let (app, session) = setup_on(backend).await;
     let url = pending(&app, &session, &[]).await;
     assert_eq!(used(&app).await, 2);
     let (_, _, html) = get(&app, &local(&app, &url)).await;

@@ -39,9 +39,13 @@ fn outbox(schedule: &str) -> impl Fn(String) -> String + '_ {
 }
 
 async fn spawn_with(apps: &[String], schedule: &str) -> TestApp {
+    spawn_on(Backend::Redis, apps, schedule).await
+}
+
+async fn spawn_on(backend: Backend, apps: &[String], schedule: &str) -> TestApp {
     let extra: String = apps.concat();
     let edit = outbox(schedule);
-    spawn_app_with(Backend::Redis, move |t| edit(t) + &extra).await
+    spawn_app_with(backend, move |t| edit(t) + &extra).await
 }
 
 /// 1001 uses the app and is friends with 1002..=1004, all app users.
@@ -111,8 +115,13 @@ async fn outbox_counts(app: &TestApp) -> Value {
 
 #[tokio::test]
 async fn mobage_one_signed_post_per_recipient() {
+    mobage_one_signed_post_per_recipient_on(Backend::Redis).await;
+}
+
+pub async fn mobage_one_signed_post_per_recipient_on(backend: Backend) {
     let c = Container::start("ck", "cs", Behaviour::default()).await;
-    let app = spawn_with(
+    let app = spawn_on(
+        backend,
         &[platform_app(
             "mob",
             "mobage",
@@ -226,12 +235,17 @@ async fn a_403_drops_one_recipient_and_the_others_go_on() {
 
 #[tokio::test]
 async fn a_503_twice_then_202() {
+    a_503_twice_then_202_on(Backend::Redis).await;
+}
+
+pub async fn a_503_twice_then_202_on(backend: Backend) {
     let b = Behaviour {
         first: [503, 503].into(),
         ..Default::default()
     };
     let c = Container::start("ck", "cs", b).await;
-    let app = spawn_with(
+    let app = spawn_on(
+        backend,
         &[platform_app(
             "mob",
             "mobage",
@@ -396,10 +410,15 @@ async fn the_container_down_then_up() {
 
 #[tokio::test]
 async fn a_permanent_500_is_dead_lettered_alone() {
+    a_permanent_500_is_dead_lettered_alone_on(Backend::Redis).await;
+}
+
+pub async fn a_permanent_500_is_dead_lettered_alone_on(backend: Backend) {
     let mut b = Behaviour::default();
     b.per_recipient.insert("1003".into(), 500);
     let c = Container::start("ck", "cs", b).await;
-    let app = spawn_with(
+    let app = spawn_on(
+        backend,
         &[platform_app("mob", "mobage", &c.endpoint(), "")],
         "[0, 0]",
     )

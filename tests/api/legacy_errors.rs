@@ -283,7 +283,11 @@ async fn error_104_bad_or_missing_signature() {
 
 #[tokio::test]
 async fn error_102_unknown_foreign_malformed_or_expired_session() {
-    let app = spawn_app().await;
+    error_102_unknown_foreign_malformed_or_expired_session_on(Backend::Redis).await;
+}
+
+pub async fn error_102_unknown_foreign_malformed_or_expired_session_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| t).await;
     let (other_apps_session, _) = app.session_in("nocallid", 1001).await;
     for session in [
         "0123456789abcdef0123456789abcdef-1001",
@@ -358,7 +362,11 @@ async fn error_102_unknown_foreign_malformed_or_expired_session() {
 
 #[tokio::test]
 async fn error_103_call_id_not_greater_or_malformed() {
-    let app = spawn_app().await;
+    error_103_call_id_not_greater_or_malformed_on(Backend::Redis).await;
+}
+
+pub async fn error_103_call_id_not_greater_or_malformed_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| t).await;
     app.seed_graph(APP_KEY).await;
     let session = app.session(1001).await;
     let first = app
@@ -557,7 +565,11 @@ async fn error_100_for_bodies_that_cannot_be_read() {
 
 #[tokio::test]
 async fn error_110_recipient_neither_friend_nor_app_user() {
-    let app = spawn_app().await;
+    error_110_recipient_neither_friend_nor_app_user_on(Backend::Redis).await;
+}
+
+pub async fn error_110_recipient_neither_friend_nor_app_user_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| t).await;
     app.seed_graph(APP_KEY).await;
     let session = app.session(1001).await;
     for to in ["9999", "1002,9999", "1001"] {
@@ -587,7 +599,11 @@ async fn error_110_recipient_neither_friend_nor_app_user() {
 
 #[tokio::test]
 async fn error_4_daily_limit_reached() {
-    let app = spawn_app().await;
+    error_4_daily_limit_reached_on(Backend::Redis).await;
+}
+
+pub async fn error_4_daily_limit_reached_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| t).await;
     app.seed_graph(APP_KEY).await;
     let session = app.session(1001).await;
     for _ in 0..3 {

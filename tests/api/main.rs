@@ -2,6 +2,7 @@ mod helpers;
 
 mod admin;
 mod browser;
+mod cluster;
 mod confirm;
 mod container;
 mod delivery;

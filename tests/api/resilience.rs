@@ -34,7 +34,12 @@ async fn a_body_that_never_arrives_gets_error_100_in_bounded_time() {
 #[tokio::test]
 async fn two_gateways_share_call_ids_and_quota() {
     let redis = RedisServer::start();
-    let section = redis_section(&redis.url());
+    two_gateways_share(&redis_section(&redis.url())).await;
+}
+
+/// Two gateways on one store (a Redis server or a cluster, given by its `[store]` section).
+pub async fn two_gateways_share(section: &str) {
+    let section = section.to_string();
     let one = spawn_with_config(test_config(&section, |t| t), None).await;
     let two = spawn_with_config(test_config(&section, |t| t), None).await;
     one.seed_graph(APP_KEY).await;
@@ -84,7 +89,6 @@ async fn two_gateways_share_call_ids_and_quota() {
             .len(),
         1
     );
-    drop(redis);
 }
 
 async fn send(app: &TestApp, session: &str, call_id: &str, to: &str) -> Answer {

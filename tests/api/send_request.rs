@@ -19,7 +19,11 @@ async fn request_view(app: &TestApp, api_key: &str, from: &str, id: &str) -> Val
 
 #[tokio::test]
 async fn non_users_get_a_confirmation_url_with_an_unguessable_token() {
-    let app = spawn_app().await;
+    non_users_get_a_confirmation_url_with_an_unguessable_token_on(Backend::Redis).await;
+}
+
+pub async fn non_users_get_a_confirmation_url_with_an_unguessable_token_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| t).await;
     app.seed_graph(APP_KEY).await;
     let session = app.session(1001).await;
     let ans = app
@@ -86,7 +90,11 @@ async fn xml_answer_escapes_the_url() {
 
 #[tokio::test]
 async fn app_users_are_sent_at_once_with_an_empty_answer() {
-    let app = spawn_app().await;
+    app_users_are_sent_at_once_with_an_empty_answer_on(Backend::Redis).await;
+}
+
+pub async fn app_users_are_sent_at_once_with_an_empty_answer_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| t).await;
     app.seed_graph(APP_KEY).await;
     let session = app.session(1001).await;
     let ans = app
@@ -158,7 +166,11 @@ async fn app_users_are_sent_at_once_with_an_empty_answer() {
 
 #[tokio::test]
 async fn an_app_user_who_is_not_a_friend_may_receive() {
-    let app = spawn_app().await;
+    an_app_user_who_is_not_a_friend_may_receive_on(Backend::Redis).await;
+}
+
+pub async fn an_app_user_who_is_not_a_friend_may_receive_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| t).await;
     app.seed_graph(APP_KEY).await;
     app.install(APP_KEY, 2001).await;
     let session = app.session(1001).await;
@@ -220,7 +232,11 @@ async fn mixi_apps_always_confirm_in_the_browser() {
 
 #[tokio::test]
 async fn session_secret_signing_with_ss_and_for_desktop_apps() {
-    let app = spawn_app().await;
+    session_secret_signing_with_ss_and_for_desktop_apps_on(Backend::Redis).await;
+}
+
+pub async fn session_secret_signing_with_ss_and_for_desktop_apps_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| t).await;
     app.seed_graph(APP_KEY).await;
     app.seed_graph("desk").await;
     let (session, session_secret) = app.session_in(APP_KEY, 1001).await;

@@ -74,7 +74,7 @@ fn op(
     }
 }
 
-async fn conformance<S: Store>(store: S) {
+pub async fn conformance<S: Store>(store: S) {
     let a = api("appA");
     let b = api("appB");
     store.ping().await.unwrap();
