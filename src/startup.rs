@@ -59,6 +59,25 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
+/// Prometheus text format. Outbox depths are read from the store at scrape time.
+async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    let handle = crate::telemetry::metrics();
+    if let Ok(c) = state.store.outbox_counts().await {
+        for (name, value) in [
+            ("pending", c.pending),
+            ("scheduled", c.scheduled),
+            ("in_flight", c.in_flight),
+            ("dead", c.dead),
+        ] {
+            metrics::gauge!(crate::telemetry::OUTBOX, "state" => name).set(value as f64);
+        }
+    }
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        handle.render(),
+    )
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
@@ -76,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
         .merge(crate::admin::router(state.clone()))
         .with_state(state)
 }
@@ -88,6 +108,7 @@ impl Application {
 
     /// Builds around an existing store (the demo seeds its memory store first).
     pub async fn build_with_store(config: Config, store: AnyStore) -> anyhow::Result<Self> {
+        crate::telemetry::metrics();
         let listener = TcpListener::bind(&config.server.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;

@@ -492,6 +492,12 @@ async fn settle(
         .await?
     {
         SettleOutcome::Settled { refunded } => {
+            let outcome = match &settlement {
+                Settlement::Send { .. } => "sent",
+                Settlement::Mixi { .. } => "mixi_sent",
+                Settlement::Cancel { .. } => "cancelled",
+            };
+            metrics::counter!(crate::telemetry::CONFIRMATIONS, "outcome" => outcome).increment(1);
             tracing::info!(
                 api_key = %page.record.api_key, from = %page.record.from, id = page.record.id,
                 sent, refunded, "request settled"

@@ -41,6 +41,15 @@ pub fn method_name(params: &Params) -> String {
     raw.strip_prefix("facebook.").unwrap_or(&raw).to_string()
 }
 
+/// The method as a metric label: one of the known methods, or `other`.
+pub fn metric_label(method: &str) -> &'static str {
+    match method {
+        SEND_REQUEST => SEND_REQUEST,
+        GET_ALLOCATION => GET_ALLOCATION,
+        _ => "other",
+    }
+}
+
 fn err(code: ErrorCode, detail: impl Into<String>) -> LegacyError {
     LegacyError::new(code, detail)
 }

@@ -120,6 +120,7 @@ pub async fn restserver(
                 BodyProblem::Broken => "body could not be read",
             };
             tracing::info!(code = 100, why, "legacy call refused");
+            metrics::counter!(crate::telemetry::LEGACY_REQUESTS, "method" => "unread", "code" => "100").increment(1);
             let params = parse_query(uri.query());
             return error_response(&LegacyError::invalid_parameter(why), &params);
         }
@@ -131,13 +132,22 @@ pub async fn restserver(
         Ok(p) => p,
         Err((e, partial)) => {
             tracing::info!(code = 100, error = %e, "legacy call refused");
+            metrics::counter!(crate::telemetry::LEGACY_REQUESTS, "method" => "unread", "code" => "100").increment(1);
             return error_response(&LegacyError::invalid_parameter(e.to_string()), &partial);
         }
     };
     let ip = client_ip(&headers, peer, server.trust_forwarded_for);
     let answer = Answer::from_params(&params);
     let method = methods::method_name(&params);
-    match methods::call(&state, &params, ip).await {
+    let started = std::time::Instant::now();
+    let result = methods::call(&state, &params, ip).await;
+    let label = methods::metric_label(&method);
+    let code = result.as_ref().map(|_| 0).unwrap_or_else(|e| e.code.code());
+    metrics::counter!(crate::telemetry::LEGACY_REQUESTS, "method" => label, "code" => code.to_string())
+        .increment(1);
+    metrics::histogram!(crate::telemetry::LEGACY_DURATION, "method" => label)
+        .record(started.elapsed().as_secs_f64());
+    match result {
         Ok(value) => {
             tracing::info!(method = %method, code = 0, "legacy call answered");
             into_response(render(&method, &value, &answer))

@@ -121,6 +121,7 @@ async fn deliver_once<S: Store>(
     match app.platform {
         PlatformKind::Sandbox => {
             sandbox::deliver(store, d, &record).await?;
+            count(PlatformKind::Sandbox, "delivered");
             tracing::info!(api_key = %d.api_key, from = %d.from, id = d.id, to = %d.to, "delivered to sandbox inbox");
             store
                 .complete_delivery(d, DeliveryState::Delivered, "")
@@ -146,6 +147,7 @@ async fn deliver_once<S: Store>(
                     }
                 };
                 if let Some(wait) = store.take_rate_window(&key, window).await? {
+                    count(app.platform, "rate_window_wait");
                     let due = now_ms() + wait.as_millis() as i64;
                     return store
                         .reschedule_delivery(
@@ -159,6 +161,12 @@ async fn deliver_once<S: Store>(
                 window_taken = Some(key);
             }
             let outcome = upstream::send(&ctx.http, app, &record.content, d.from, d.to).await;
+            count(app.platform, match &outcome {
+                Outcome::Delivered => "delivered",
+                Outcome::Dropped(_) => "dropped",
+                Outcome::Dead(_) => "dead",
+                Outcome::Retry { .. } => "retry",
+            });
             if let Some(key) = window_taken.filter(|_| !outcome.maybe_recorded()) {
                 // The container cannot have counted it: the window is free again.
                 store.release_rate_window(&key).await?;
@@ -175,6 +183,11 @@ async fn deliver_once<S: Store>(
                 .await
         }
     }
+}
+
+fn count(platform: PlatformKind, outcome: &'static str) {
+    metrics::counter!(crate::telemetry::DELIVERIES, "platform" => platform.as_str(), "outcome" => outcome)
+        .increment(1);
 }
 
 async fn record_outcome<S: Store>(

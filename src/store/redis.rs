@@ -252,8 +252,9 @@ impl RedisStore {
             .expect("a store has a single or a cluster client");
         let c = tokio::time::timeout(self.shared.timeout * 3, client.get_async_connection())
             .await
-            .map_err(|_| unavailable("timed out connecting to the cluster"))?
-            .map_err(unavailable)?;
+            .map_err(|_| unavailable("timed out connecting to the cluster"))
+            .and_then(|r| r.map_err(unavailable))
+            .inspect_err(|_| metrics::counter!(crate::telemetry::REDIS_ERRORS).increment(1))?;
         *guard = Some(c.clone());
         Ok(Connection::Cluster(c))
     }
@@ -263,11 +264,15 @@ impl RedisStore {
         &self,
         fut: impl std::future::Future<Output = ::redis::RedisResult<T>>,
     ) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.shared.timeout * 2, fut).await {
+        let result = match tokio::time::timeout(self.shared.timeout * 2, fut).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(unavailable(e)),
             Err(_) => Err(unavailable("timed out")),
+        };
+        if result.is_err() {
+            metrics::counter!(crate::telemetry::REDIS_ERRORS).increment(1);
         }
+        result
     }
 
     async fn query<T: ::redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {

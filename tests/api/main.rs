@@ -8,6 +8,7 @@ mod container;
 mod delivery;
 mod faults;
 mod legacy_errors;
+mod metrics;
 mod perl_client;
 mod properties;
 mod resilience;
