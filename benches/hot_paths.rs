@@ -16,7 +16,10 @@ fn multipart() -> Vec<u8> {
     let mut body = Vec::new();
     for (k, v) in [
         ("api_key", "myapikey"),
-        ("content", "Join me! <fb:req-choice url=\"http://apps.example/x?a=1&b=2\" label=\"Go\" />"),
+        (
+            "content",
+            "Join me! <fb:req-choice url=\"http://apps.example/x?a=1&b=2\" label=\"Go\" />",
+        ),
         ("format", "JSON"),
         ("invite", "true"),
         ("method", "facebook.notifications.sendRequest"),
@@ -26,19 +29,28 @@ fn multipart() -> Vec<u8> {
         ("v", "1.0"),
         ("sig", "49ad8c4d25c6e87ee0b70551c3aad60a"),
     ] {
-        body.extend_from_slice(format!("--xYzZY\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--xYzZY\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
     }
     body.extend_from_slice(b"--xYzZY--\r\n");
     body
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 fn parsed(rt: &tokio::runtime::Runtime) -> Params {
-    rt.block_on(parse_request(None, Some("application/x-www-form-urlencoded"), Bytes::from_static(URLENCODED)))
-        .unwrap()
+    rt.block_on(parse_request(
+        None,
+        Some("application/x-www-form-urlencoded"),
+        Bytes::from_static(URLENCODED),
+    ))
+    .unwrap()
 }
 
 fn bench_parse(c: &mut Criterion) {
@@ -56,8 +68,12 @@ fn bench_parse(c: &mut Criterion) {
     });
     c.bench_function("parse multipart (Perl client)", |b| {
         b.iter(|| {
-            rt.block_on(parse_request(None, Some("multipart/form-data; boundary=xYzZY"), black_box(multipart.clone())))
-                .unwrap()
+            rt.block_on(parse_request(
+                None,
+                Some("multipart/form-data; boundary=xYzZY"),
+                black_box(multipart.clone()),
+            ))
+            .unwrap()
         })
     });
 }
@@ -67,21 +83,42 @@ fn bench_signature(c: &mut Criterion) {
     c.bench_function("verify signature (11 params)", |b| {
         b.iter(|| assert!(verify(black_box(&params), black_box(b"appsecret123"))))
     });
-    c.bench_function("sign (11 params)", |b| b.iter(|| sign(black_box(&params).iter(), b"appsecret123")));
+    c.bench_function("sign (11 params)", |b| {
+        b.iter(|| sign(black_box(&params).iter(), b"appsecret123"))
+    });
 }
 
 fn bench_render(c: &mut Criterion) {
     let params = parsed(&runtime());
     let url = Value::Str("http://gateway.example/send_req.php?from=1001&id=8740253760365976&api_key=app1&t=428f3573ab7c4628671912795178a6cf".into());
-    let xml = Answer { format: Format::Xml, callback: None };
-    let json = Answer { format: Format::Json, callback: None };
-    let jsonp = Answer { format: Format::Json, callback: Some("cb".into()) };
+    let xml = Answer {
+        format: Format::Xml,
+        callback: None,
+    };
+    let json = Answer {
+        format: Format::Json,
+        callback: None,
+    };
+    let jsonp = Answer {
+        format: Format::Json,
+        callback: Some("cb".into()),
+    };
     let error = LegacyError::new(ErrorCode::InvalidCallId, "bench");
-    c.bench_function("render XML result", |b| b.iter(|| render("notifications.sendRequest", black_box(&url), &xml)));
-    c.bench_function("render JSON result", |b| b.iter(|| render("notifications.sendRequest", black_box(&url), &json)));
-    c.bench_function("render XML error (11 args)", |b| b.iter(|| render_error(black_box(&error), &params, &xml)));
-    c.bench_function("render JSON error (11 args)", |b| b.iter(|| render_error(black_box(&error), &params, &json)));
-    c.bench_function("render JSONP error (11 args)", |b| b.iter(|| render_error(black_box(&error), &params, &jsonp)));
+    c.bench_function("render XML result", |b| {
+        b.iter(|| render("notifications.sendRequest", black_box(&url), &xml))
+    });
+    c.bench_function("render JSON result", |b| {
+        b.iter(|| render("notifications.sendRequest", black_box(&url), &json))
+    });
+    c.bench_function("render XML error (11 args)", |b| {
+        b.iter(|| render_error(black_box(&error), &params, &xml))
+    });
+    c.bench_function("render JSON error (11 args)", |b| {
+        b.iter(|| render_error(black_box(&error), &params, &json))
+    });
+    c.bench_function("render JSONP error (11 args)", |b| {
+        b.iter(|| render_error(black_box(&error), &params, &jsonp))
+    });
 }
 
 criterion_group!(benches, bench_parse, bench_signature, bench_render);

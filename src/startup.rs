@@ -60,7 +60,9 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
 }
 
 /// Prometheus text format. Outbox depths are read from the store at scrape time.
-async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+async fn metrics_text(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl IntoResponse {
     let handle = crate::telemetry::metrics();
     if let Ok(c) = state.store.outbox_counts().await {
         for (name, value) in [
@@ -73,7 +75,10 @@ async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState
         }
     }
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         handle.render(),
     )
 }

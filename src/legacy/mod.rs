@@ -119,7 +119,7 @@ pub async fn restserver(
                 BodyProblem::TooSlow => "body not received in time",
                 BodyProblem::Broken => "body could not be read",
             };
-            tracing::info!(code = 100, why, "legacy call refused");
+            tracing::debug!(code = 100, why, "legacy call refused");
             metrics::counter!(crate::telemetry::LEGACY_REQUESTS, "method" => "unread", "code" => "100").increment(1);
             let params = parse_query(uri.query());
             return error_response(&LegacyError::invalid_parameter(why), &params);
@@ -131,7 +131,7 @@ pub async fn restserver(
     let params = match parse_request(uri.query(), content_type, body).await {
         Ok(p) => p,
         Err((e, partial)) => {
-            tracing::info!(code = 100, error = %e, "legacy call refused");
+            tracing::debug!(code = 100, error = %e, "legacy call refused");
             metrics::counter!(crate::telemetry::LEGACY_REQUESTS, "method" => "unread", "code" => "100").increment(1);
             return error_response(&LegacyError::invalid_parameter(e.to_string()), &partial);
         }
@@ -149,7 +149,7 @@ pub async fn restserver(
         .record(started.elapsed().as_secs_f64());
     match result {
         Ok(value) => {
-            tracing::info!(method = %method, code = 0, "legacy call answered");
+            tracing::debug!(method = %method, code = 0, "legacy call answered");
             into_response(render(&method, &value, &answer))
         }
         Err(e) => {
@@ -157,7 +157,7 @@ pub async fn restserver(
                 let correlation = uuid::Uuid::new_v4();
                 tracing::error!(%correlation, method = %method, detail = %e.detail, "internal fault");
             } else {
-                tracing::info!(method = %method, code = e.code.code(), detail = %e.detail, "legacy call refused");
+                tracing::debug!(method = %method, code = e.code.code(), detail = %e.detail, "legacy call refused");
             }
             into_response(render_error(&e, &params, &answer))
         }

@@ -122,7 +122,7 @@ async fn deliver_once<S: Store>(
         PlatformKind::Sandbox => {
             sandbox::deliver(store, d, &record).await?;
             count(PlatformKind::Sandbox, "delivered");
-            tracing::info!(api_key = %d.api_key, from = %d.from, id = d.id, to = %d.to, "delivered to sandbox inbox");
+            tracing::debug!(api_key = %d.api_key, from = %d.from, id = d.id, to = %d.to, "delivered to sandbox inbox");
             store
                 .complete_delivery(d, DeliveryState::Delivered, "")
                 .await
@@ -161,12 +161,15 @@ async fn deliver_once<S: Store>(
                 window_taken = Some(key);
             }
             let outcome = upstream::send(&ctx.http, app, &record.content, d.from, d.to).await;
-            count(app.platform, match &outcome {
-                Outcome::Delivered => "delivered",
-                Outcome::Dropped(_) => "dropped",
-                Outcome::Dead(_) => "dead",
-                Outcome::Retry { .. } => "retry",
-            });
+            count(
+                app.platform,
+                match &outcome {
+                    Outcome::Delivered => "delivered",
+                    Outcome::Dropped(_) => "dropped",
+                    Outcome::Dead(_) => "dead",
+                    Outcome::Retry { .. } => "retry",
+                },
+            );
             if let Some(key) = window_taken.filter(|_| !outcome.maybe_recorded()) {
                 // The container cannot have counted it: the window is free again.
                 store.release_rate_window(&key).await?;

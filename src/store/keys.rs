@@ -82,7 +82,7 @@ impl Keys {
         format!("{}:r:{api_key}:{from}:{id}", self.tag(api_key, from))
     }
 
-    /// Sorted set of a sender's latest request ids (score: creation time in ms).
+    /// List of a sender's latest request ids, newest first.
     pub fn request_index(&self, api_key: &ApiKey, from: Uid) -> String {
         format!("{}:ri:{api_key}:{from}", self.tag(api_key, from))
     }

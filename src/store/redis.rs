@@ -817,7 +817,7 @@ impl Store for RedisStore {
     ) -> Result<Vec<u64>, StoreError> {
         let ids: Vec<String> = self
             .query(
-                ::redis::cmd("ZREVRANGE")
+                ::redis::cmd("LRANGE")
                     .arg(self.shared.keys.request_index(api_key, from))
                     .arg(0)
                     .arg(limit.max(1) as i64 - 1),

@@ -1,7 +1,7 @@
 -- notifications.sendRequest in one round trip: session, call_id, recipients, quota,
 -- the request record and (when no confirmation is needed) its deliveries.
 -- KEYS[1] session hash      KEYS[2] sender's friends hash   KEYS[3] quota counter
--- KEYS[4] request hash      KEYS[5] partition outbox stream   KEYS[6] sender's request index
+-- KEYS[4] request hash      KEYS[5] partition outbox stream   KEYS[6] sender's request index (list)
 -- ARGV[1] api_key  ARGV[2] sender uid  ARGV[3] sortable call_id or ""  ARGV[4] now (ms)
 -- ARGV[5] daily limit  ARGV[6] quota ttl (s)  ARGV[7] direct delivery allowed "1"/"0"
 -- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] type  ARGV[11] content
@@ -43,23 +43,34 @@ if invalid then return {'INVALID_USER'} end
 
 local used = tonumber(redis.call('GET', KEYS[3]) or '0')
 if used + n > tonumber(ARGV[5]) then return {'QUOTA', tostring(used)} end
-redis.call('INCRBY', KEYS[3], n)
-redis.call('EXPIRE', KEYS[3], ARGV[6])
+if redis.call('INCRBY', KEYS[3], n) == n then
+  -- The day's first request: the counter is new and needs its time to live.
+  redis.call('EXPIRE', KEYS[3], ARGV[6])
+end
 
 local direct = ARGV[7] == '1' and all_installed
 local status = 'pending'
 local state = 'pending'
 if direct then status = 'sent'; state = 'queued' end
 local rc = {}
-for i = 20, 19 + n do table.insert(rc, ARGV[i]) end
-redis.call('HSET', KEYS[4], 'api', ARGV[1], 'from', ARGV[2], 'st', status, 'ty', ARGV[10],
-  'co', ARGV[11], 'im', ARGV[12], 'inv', ARGV[13], 'ca', ARGV[4], 'ex', ARGV[15],
-  'th', ARGV[14], 'qd', ARGV[18], 'rc', table.concat(rc, ','))
-for i = 20, 19 + n do redis.call('HSET', KEYS[4], 'r:' .. ARGV[i], state) end
+local fields = {'api', ARGV[1], 'from', ARGV[2], 'st', status, 'ty', ARGV[10], 'co', ARGV[11],
+  'im', ARGV[12], 'inv', ARGV[13], 'ca', ARGV[4], 'ex', ARGV[15], 'th', ARGV[14], 'qd', ARGV[18]}
+for i = 20, 19 + n do
+  table.insert(rc, ARGV[i])
+  table.insert(fields, 'r:' .. ARGV[i])
+  table.insert(fields, state)
+end
+table.insert(fields, 'rc')
+table.insert(fields, table.concat(rc, ','))
+redis.call('HSET', KEYS[4], unpack(fields))
 redis.call('EXPIRE', KEYS[4], ARGV[16])
-redis.call('ZADD', KEYS[6], ARGV[4], ARGV[9])
-redis.call('ZREMRANGEBYRANK', KEYS[6], 0, -101)
-redis.call('EXPIRE', KEYS[6], ARGV[16])
+-- The sender's latest request ids, newest first, at most 100.
+local listed = redis.call('LPUSH', KEYS[6], ARGV[9])
+if listed > 100 then redis.call('LTRIM', KEYS[6], 0, 99) end
+if listed == 1 or tonumber(ARGV[9]) % 64 == 0 then
+  -- When it is made, then now and then: an idle sender's index goes away with its requests.
+  redis.call('EXPIRE', KEYS[6], ARGV[16])
+end
 if direct then
   for i = 20, 19 + n do
     redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', ARGV[i], 'n', '0')
