@@ -162,7 +162,11 @@ fn serve(config_path: Option<PathBuf>) -> ExitCode {
         let config = app.config();
         if demo {
             match crate::demo::seed(&app.store(), &config).await {
-                Ok(session) => println!("{}", crate::demo::banner(&config, &session)),
+                Ok(session) => {
+                    // Not println!: a closed stdout (`| head`) must not stop the gateway.
+                    use std::io::Write as _;
+                    let _ = writeln!(std::io::stdout(), "{}", crate::demo::banner(&config, &session));
+                }
                 Err(e) => {
                     eprintln!("cannot seed the demo: {e}");
                     return ExitCode::FAILURE;

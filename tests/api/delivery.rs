@@ -33,7 +33,7 @@ fn outbox(schedule: &str) -> impl Fn(String) -> String + '_ {
     move |t: String| {
         t.replace(
             "[outbox]\nworkers = 1",
-            &format!("[outbox]\nworkers = 1\nretry_schedule_secs = {schedule}\nreclaim_idle_secs = 1\nhttp_timeout_ms = 2000"),
+            &format!("[outbox]\nworkers = 1\nretry_schedule_secs = {schedule}\nreclaim_idle_secs = 1\nhttp_timeout_ms = 10000"),
         )
     }
 }
