@@ -519,15 +519,25 @@ async fn settle(
     }
 }
 
+/// The fields of a posted page form, and its request, once token and CSRF field check out.
+async fn load_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(HashMap<String, String>, PageRef), Refusal> {
+    let fields = form_fields(headers, body)?;
+    let page = load(state, &fields).await?;
+    check_csrf(&page, &fields)?;
+    Ok((fields, page))
+}
+
 /// `POST /send_req.php`: Send or Cancel.
 pub async fn confirm(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let fields = form_fields(&headers, &body)?;
-    let page = load(&state, &fields).await?;
-    check_csrf(&page, &fields)?;
+    let (fields, page) = load_form(&state, &headers, &body).await?;
     check_pending(&page)?;
     match field(&fields, "action") {
         Some("send") => {
@@ -580,9 +590,7 @@ pub async fn complete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let fields = form_fields(&headers, &body)?;
-    let page = load(&state, &fields).await?;
-    check_csrf(&page, &fields)?;
+    let (fields, page) = load_form(&state, &headers, &body).await?;
     if page.app.platform != PlatformKind::Mixi {
         return Err(refuse(
             StatusCode::BAD_REQUEST,

@@ -275,6 +275,15 @@ impl RedisStore {
         result
     }
 
+    /// Runs a prepared script within the store's time bound.
+    async fn run_script<T: ::redis::FromRedisValue>(
+        &self,
+        inv: &::redis::ScriptInvocation<'_>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn().await?;
+        self.bounded(inv.invoke_async(&mut conn)).await
+    }
+
     async fn query<T: ::redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
         let mut conn = self.conn().await?;
         self.bounded(cmd.query_async(&mut conn)).await
@@ -541,10 +550,7 @@ impl Store for RedisStore {
             .arg(record.uid.get())
             .arg(record.expires_at_ms)
             .arg(ttl.as_millis().max(1) as u64);
-        let mut conn = self.conn().await?;
-        self.bounded(inv.invoke_async::<i64>(&mut conn))
-            .await
-            .map(|_| ())
+        self.run_script::<i64>(&inv).await.map(|_| ())
     }
 
     async fn gate_call(&self, gate: &CallGate) -> Result<Result<(), GateRefusal>, StoreError> {
@@ -555,8 +561,7 @@ impl Store for RedisStore {
             .arg(gate.session.uid().get())
             .arg(gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
             .arg(gate.now_ms);
-        let mut conn = self.conn().await?;
-        let reply: Vec<String> = self.bounded(inv.invoke_async(&mut conn)).await?;
+        let reply: Vec<String> = self.run_script(&inv).await?;
         match first_word(&reply) {
             "OK" => Ok(Ok(())),
             "SESSION" => Ok(Err(GateRefusal::Session)),
@@ -607,8 +612,7 @@ impl Store for RedisStore {
         for uid in &op.known_app_users {
             inv.arg(uid.get());
         }
-        let mut conn = self.conn().await?;
-        let reply: Vec<String> = self.bounded(inv.invoke_async(&mut conn)).await?;
+        let reply: Vec<String> = self.run_script(&inv).await?;
         let outcome = match first_word(&reply) {
             "PENDING" => Ok(SendOutcome::Pending),
             "QUEUED" => {
@@ -782,8 +786,7 @@ impl Store for RedisStore {
         for uid in chosen {
             inv.arg(uid.get());
         }
-        let mut conn = self.conn().await?;
-        let reply: Vec<String> = self.bounded(inv.invoke_async(&mut conn)).await?;
+        let reply: Vec<String> = self.run_script(&inv).await?;
         match first_word(&reply) {
             "OK" => {
                 if enqueue {
@@ -879,10 +882,7 @@ impl Store for RedisStore {
             .arg(member)
             .arg(d.to.get())
             .arg(reason);
-        let mut conn = self.conn().await?;
-        self.bounded(inv.invoke_async::<i64>(&mut conn))
-            .await
-            .map(|_| ())
+        self.run_script::<i64>(&inv).await.map(|_| ())
     }
 
     async fn dead_letter(
@@ -905,10 +905,7 @@ impl Store for RedisStore {
             .arg(last_error)
             .arg(item)
             .arg(DEAD_LETTER_LIMIT);
-        let mut conn = self.conn().await?;
-        self.bounded(inv.invoke_async::<i64>(&mut conn))
-            .await
-            .map(|_| ())
+        self.run_script::<i64>(&inv).await.map(|_| ())
     }
 
     async fn take_rate_window(
@@ -1009,10 +1006,7 @@ impl Store for RedisStore {
             .arg(json)
             .arg(INBOX_LIMIT)
             .arg(INBOX_TTL_SECS);
-        let mut conn = self.conn().await?;
-        self.bounded(inv.invoke_async::<i64>(&mut conn))
-            .await
-            .map(|_| ())
+        self.run_script::<i64>(&inv).await.map(|_| ())
     }
 
     async fn complete_delivery(
@@ -1030,10 +1024,7 @@ impl Store for RedisStore {
             .arg(d.to.get())
             .arg(state.as_str())
             .arg(detail);
-        let mut conn = self.conn().await?;
-        self.bounded(inv.invoke_async::<i64>(&mut conn))
-            .await
-            .map(|_| ())
+        self.run_script::<i64>(&inv).await.map(|_| ())
     }
 
     async fn inbox(&self, api_key: &ApiKey, uid: Uid) -> Result<Vec<InboxItem>, StoreError> {
