@@ -20,7 +20,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 
 use self::error::LegacyError;
 use self::params::{parse_query, parse_request, Params};
@@ -140,7 +140,17 @@ pub async fn restserver(
     let answer = Answer::from_params(&params);
     let method = methods::method_name(&params);
     let started = std::time::Instant::now();
-    let result = methods::call(&state, &params, ip).await;
+    // A bug must still be answered as the legacy API answers (error 1, HTTP 200), never
+    // with a dropped connection.
+    let result = std::panic::AssertUnwindSafe(methods::call(&state, &params, ip))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            Err(LegacyError::new(
+                error::ErrorCode::Unknown,
+                "panic while answering",
+            ))
+        });
     let label = methods::metric_label(&method);
     let code = result.as_ref().map(|_| 0).unwrap_or_else(|e| e.code.code());
     metrics::counter!(crate::telemetry::LEGACY_REQUESTS, "method" => label, "code" => code.to_string())
