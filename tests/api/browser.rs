@@ -317,23 +317,15 @@ async fn cancel_in_a_real_browser() {
 async fn mixi_page(app: &TestApp) -> String {
     app.seed_graph("mixiapp").await;
     let (session, _) = app.session_in("mixiapp", 1001).await;
-    let call_id = app.next_call_id();
+    let content = "Please take this bunch of flowers! <fb:req-choice url=\"http://apps.example.com/mixi/gift?id=7\" label=\"Accept\"/>";
+    let extra = [
+        ("type", "flower"),
+        ("content", content),
+        ("image", "http://127.0.0.1:9/flower.gif"),
+        ("invite", "1"),
+    ];
     let ans = app
-        .call_signed(
-            &[
-                ("method", "notifications.sendRequest"),
-                ("api_key", "mixiapp"),
-                ("session_key", &session),
-                ("call_id", &call_id),
-                ("to_ids", "1002,1004"),
-                ("type", "flower"),
-                ("content", "Please take this bunch of flowers! <fb:req-choice url=\"http://apps.example.com/mixi/gift?id=7\" label=\"Accept\"/>"),
-                ("image", "http://127.0.0.1:9/flower.gif"),
-                ("invite", "1"),
-                ("format", "JSON"),
-            ],
-            "mixisecret",
-        )
+        .send_request_as("mixiapp", "mixisecret", &session, "1002,1004", &extra)
         .await;
     local(app, ans.json().as_str().unwrap())
 }

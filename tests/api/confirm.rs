@@ -484,22 +484,14 @@ fn mixi_app(t: String) -> String {
 async fn mixi_pending(app: &TestApp) -> String {
     app.seed_graph("mixiapp").await;
     let (session, _) = app.session_in("mixiapp", 1001).await;
-    let call_id = app.next_call_id();
+    let content = "Take <b>this</b> flower! <fb:req-choice url=\"http://apps.example.com/mixi/gift?id=7\" label=\"Accept\"/>";
+    let extra = [
+        ("type", "gift"),
+        ("content", content),
+        ("image", "http://img.example/flower.gif"),
+    ];
     let ans = app
-        .call_signed(
-            &[
-                ("method", "notifications.sendRequest"),
-                ("api_key", "mixiapp"),
-                ("session_key", &session),
-                ("call_id", &call_id),
-                ("to_ids", "1002,1003"),
-                ("type", "gift"),
-                ("content", "Take <b>this</b> flower! <fb:req-choice url=\"http://apps.example.com/mixi/gift?id=7\" label=\"Accept\"/>"),
-                ("image", "http://img.example/flower.gif"),
-                ("format", "JSON"),
-            ],
-            "mixisecret",
-        )
+        .send_request_as("mixiapp", "mixisecret", &session, "1002,1003", &extra)
         .await;
     ans.json().as_str().unwrap().to_string()
 }

@@ -64,20 +64,11 @@ async fn send(
     content: &str,
     extra: &[(&str, &str)],
 ) -> Answer {
-    let call_id = app.next_call_id();
     let secret = format!("{api_key}-secret");
-    let mut params = vec![
-        ("method", "notifications.sendRequest"),
-        ("api_key", api_key),
-        ("session_key", session),
-        ("call_id", call_id.as_str()),
-        ("to_ids", to),
-        ("type", "sandwich"),
-        ("content", content),
-        ("format", "JSON"),
-    ];
+    let mut params = vec![("type", "sandwich"), ("content", content)];
     params.extend_from_slice(extra);
-    app.call_signed(&params, &secret).await
+    app.send_request_as(api_key, &secret, session, to, &params)
+        .await
 }
 
 /// 1001's newest request in `api_key`, once `done` holds (or after 20 s).

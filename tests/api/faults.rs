@@ -121,23 +121,12 @@ async fn seed(app: &TestApp) -> String {
 
 /// `n` requests to 1002, 1003 and 1004, each with its own content ("Round k").
 async fn confirm_rounds(app: &TestApp, session: &str, n: usize) -> usize {
+    let secret = format!("{APP}-secret");
     for k in 0..n {
-        let call_id = app.next_call_id();
         let content = format!("Round {k}");
+        let extra = [("type", "round"), ("content", content.as_str())];
         let ans = app
-            .call_signed(
-                &[
-                    ("method", "notifications.sendRequest"),
-                    ("api_key", APP),
-                    ("session_key", session),
-                    ("call_id", &call_id),
-                    ("to_ids", "1002,1003,1004"),
-                    ("type", "round"),
-                    ("content", &content),
-                    ("format", "JSON"),
-                ],
-                &format!("{APP}-secret"),
-            )
+            .send_request_as(APP, &secret, session, "1002,1003,1004", &extra)
             .await;
         assert_eq!(ans.body, "\"\"", "queued without confirmation");
     }

@@ -455,10 +455,24 @@ impl TestApp {
         to_ids: &str,
         extra: &[(&str, &str)],
     ) -> Answer {
+        self.send_request_as(APP_KEY, APP_SECRET, session, to_ids, extra)
+            .await
+    }
+
+    /// `notifications.sendRequest` of any app, with the next call_id; `extra` adds parameters
+    /// or replaces the defaults (`type=event`, a content with one `fb:req-choice`, JSON).
+    pub async fn send_request_as(
+        &self,
+        api_key: &str,
+        secret: &str,
+        session: &str,
+        to_ids: &str,
+        extra: &[(&str, &str)],
+    ) -> Answer {
         let call_id = self.next_call_id();
         let mut params: Vec<(&str, &str)> = vec![
             ("method", "facebook.notifications.sendRequest"),
-            ("api_key", APP_KEY),
+            ("api_key", api_key),
             ("session_key", session),
             ("call_id", &call_id),
             ("v", "1.0"),
@@ -473,7 +487,7 @@ impl TestApp {
                 None => params.push((k, v)),
             }
         }
-        self.call_signed(&params, APP_SECRET).await
+        self.call_signed(&params, secret).await
     }
 
     pub async fn admin(

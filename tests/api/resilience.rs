@@ -92,18 +92,6 @@ pub async fn two_gateways_share(section: &str) {
 }
 
 async fn send(app: &TestApp, session: &str, call_id: &str, to: &str) -> Answer {
-    let params = signed(
-        &[
-            ("method", "notifications.sendRequest"),
-            ("api_key", APP_KEY),
-            ("session_key", session),
-            ("call_id", call_id),
-            ("to_ids", to),
-            ("type", "event"),
-            ("content", "hi"),
-            ("format", "JSON"),
-        ],
-        APP_SECRET,
-    );
-    app.post_form(&params).await
+    app.send_request_as(APP_KEY, APP_SECRET, session, to, &[("call_id", call_id)])
+        .await
 }

@@ -207,21 +207,8 @@ async fn mixi_apps_always_confirm_in_the_browser() {
     let app = spawn_app().await;
     app.seed_graph("mixiapp").await;
     let (session, _) = app.session_in("mixiapp", 1001).await;
-    let call_id = app.next_call_id();
     let ans = app
-        .call_signed(
-            &[
-                ("method", "notifications.sendRequest"),
-                ("api_key", "mixiapp"),
-                ("session_key", &session),
-                ("call_id", &call_id),
-                ("to_ids", "1002,1003"),
-                ("type", "event"),
-                ("content", "hi"),
-                ("format", "JSON"),
-            ],
-            "mixisecret",
-        )
+        .send_request_as("mixiapp", "mixisecret", &session, "1002,1003", &[])
         .await;
     assert!(
         ans.json().as_str().unwrap().contains("api_key=mixiapp"),
