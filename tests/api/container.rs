@@ -35,6 +35,8 @@ pub struct Behaviour {
     pub per_recipient: HashMap<String, u16>,
     /// The container's rate window: (length, per sender-recipient pair or per recipient).
     pub window: Option<(Duration, bool)>,
+    /// How long each answer takes.
+    pub delay: Duration,
 }
 
 pub struct ContainerState {
@@ -152,6 +154,8 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, String) {
+    let delay = c.state.lock().unwrap().behaviour.delay;
+    tokio::time::sleep(delay).await;
     let mut st = c.state.lock().unwrap();
     let query = query.unwrap_or_default();
     let path = uri.path().to_string();

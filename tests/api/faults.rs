@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fbbridge::store::Store;
+
 use crate::container::{Behaviour, Container};
 use crate::helpers::*;
 
@@ -241,4 +243,48 @@ async fn redis_restarted_between_confirmation_and_delivery() {
         c.wait_accepted(confirmed + more).await.len(),
         confirmed + more
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_hands_back_the_batch() {
+    let redis = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let slow = Behaviour {
+        delay: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let c = Container::start("ck", "cs", slow).await;
+    let config = |redis_url: &str| {
+        let mut config = test_config(&redis_section(redis_url), |t| {
+            t.replace(
+                "[outbox]\nworkers = 1",
+                "[outbox]\nworkers = 1\nreclaim_idle_secs = 60\nhttp_timeout_ms = 10000",
+            ) + &format!(
+                "\n[[app]]\napi_key = \"{APP}\"\nsecret = \"{APP}-secret\"\ncallback_url = \"http://apps.example.com/game/\"\ndaily_request_limit = 100\nplatform = \"mobage\"\n[app.upstream]\nendpoint = \"{}\"\nconsumer_key = \"ck\"\nconsumer_secret = \"cs\"\npair_window_secs = 1\n",
+                c.endpoint()
+            )
+        });
+        config.store.timeout_ms = 1000;
+        config
+    };
+    let (app, stopper) = spawn_stoppable(config(&redis.url()), None).await;
+    let session = seed(&app).await;
+    // Nine messages, one worker, 300 ms an answer: most of the batch is still in hand.
+    let confirmed = confirm_rounds(&app, &session, 3).await;
+    c.wait_accepted(1).await;
+    stopper.stop().await;
+    let counts = app.store.outbox_counts().await.unwrap();
+    assert_eq!(
+        counts.in_flight, 0,
+        "nothing left claimed by the stopped worker: {counts:?}"
+    );
+    let sent_before = c.accepted().len();
+    assert!(
+        sent_before < confirmed,
+        "the test stopped too late to hand anything back"
+    );
+    // A new gateway (reclaim would take 60 s) delivers the rest at once.
+    let (_again, _stopper) = spawn_stoppable(config(&redis.url()), None).await;
+    let (delivered, duplicated, lost) = tally(&c, confirmed).await;
+    println!("graceful shutdown: confirmed {confirmed}, delivered by the first gateway {sent_before}, delivered {delivered}, duplicated {duplicated}, lost {lost}");
+    assert_eq!((delivered, duplicated, lost), (confirmed, 0, 0));
 }

@@ -357,11 +357,34 @@ pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(String) -> Strin
 }
 
 pub async fn spawn_with_config(config: Config, redis: Option<RedisServer>) -> TestApp {
+    let (app, stopper) = spawn_stoppable(config, redis).await;
+    // Tests that do not stop their gateway let it run until the test's runtime ends.
+    std::mem::forget(stopper.tx);
+    app
+}
+
+/// Stops a gateway the way SIGTERM does: graceful shutdown, workers hand back their batch.
+pub struct Stopper {
+    tx: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Stopper {
+    pub async fn stop(self) {
+        let _ = self.tx.send(());
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+pub async fn spawn_stoppable(config: Config, redis: Option<RedisServer>) -> (TestApp, Stopper) {
     let app = Application::build(config).await.expect("app builds");
     let port = app.port();
     let store = app.store();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
-    TestApp {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    let test_app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         store,
@@ -373,7 +396,8 @@ pub async fn spawn_with_config(config: Config, redis: Option<RedisServer>) -> Te
             .build()
             .unwrap(),
         call_ids: AtomicU64::new(1),
-    }
+    };
+    (test_app, Stopper { tx, server })
 }
 
 pub struct Answer {
