@@ -384,14 +384,7 @@ async fn mixi_request_share_app_in_a_real_browser() {
         .wait_for_url(&format!("http://127.0.0.1:{app_port}/"))
         .await;
     assert_eq!(landed, format!("http://127.0.0.1:{app_port}/mixi/?sent=1"));
-    let (from, id) = confirmation_parts(&url);
-    let (_, v) = app
-        .admin(
-            reqwest::Method::GET,
-            &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"),
-            None,
-        )
-        .await;
+    let v = app.request_view("mixiapp", &url).await;
     assert_eq!(v["status"], "sent");
     assert_eq!(v["platform_request_id"], "mixi-req-42");
     assert_eq!(v["recipients"][1]["state"], "delivered");
@@ -435,14 +428,7 @@ async fn mixi_insufficient_scope_is_said_plainly() {
         .wait_for_url(&format!("http://127.0.0.1:{app_port}/"))
         .await;
     assert_eq!(landed, format!("http://127.0.0.1:{app_port}/mixi/?sent=0"));
-    let (from, id) = confirmation_parts(&url);
-    let (_, v) = app
-        .admin(
-            reqwest::Method::GET,
-            &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"),
-            None,
-        )
-        .await;
+    let v = app.request_view("mixiapp", &url).await;
     assert_eq!(v["status"], "cancelled");
     browser.stop().await;
 }

@@ -98,14 +98,7 @@ fn without(fields: &[(String, String)], name: &str) -> Vec<(String, String)> {
 }
 
 async fn view(app: &TestApp, url: &str) -> Value {
-    let (from, id) = confirmation_parts(url);
-    app.admin(
-        reqwest::Method::GET,
-        &format!("/admin/v1/apps/app1/requests/{from}/{id}"),
-        None,
-    )
-    .await
-    .1
+    app.request_view(APP_KEY, url).await
 }
 
 async fn used(app: &TestApp) -> i64 {
@@ -549,14 +542,7 @@ async fn mixi_page_and_completion() {
     let (status, location, _) = post(&app, "/send_req.php/complete", &done).await;
     assert_eq!(status, 303);
     assert_eq!(location, "http://apps.example.com/mixi/?sent=1");
-    let (from, id) = confirmation_parts(&url);
-    let (_, v) = app
-        .admin(
-            reqwest::Method::GET,
-            &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"),
-            None,
-        )
-        .await;
+    let v = app.request_view("mixiapp", &url).await;
     assert_eq!(v["status"], "sent");
     assert_eq!(v["platform_request_id"], "req-123");
     assert_eq!(v["recipients"][0]["state"], "delivered");
@@ -594,14 +580,7 @@ async fn mixi_error_sends_the_user_back_with_sent_0() {
     let (status, location, _) = post(&app, "/send_req.php/complete", &failed).await;
     assert_eq!(status, 303);
     assert_eq!(location, "http://apps.example.com/mixi/?sent=0");
-    let (from, id) = confirmation_parts(&url);
-    let (_, v) = app
-        .admin(
-            reqwest::Method::GET,
-            &format!("/admin/v1/apps/mixiapp/requests/{from}/{id}"),
-            None,
-        )
-        .await;
+    let v = app.request_view("mixiapp", &url).await;
     assert_eq!(v["status"], "cancelled");
     assert_eq!(v["recipients"][0]["detail"], "mixi error 401");
     let (_, alloc) = app

@@ -533,6 +533,15 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// The admin view of the request behind a confirmation URL.
+    pub async fn request_view(&self, api_key: &str, confirmation_url: &str) -> Value {
+        let (from, id) = confirmation_parts(confirmation_url);
+        let path = format!("/admin/v1/apps/{api_key}/requests/{from}/{id}");
+        let (status, view) = self.admin(reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{view}");
+        view
+    }
+
     /// A session of `uid` in `api_key`: (session_key, session_secret).
     pub async fn session_in(&self, api_key: &str, uid: u64) -> (String, String) {
         let (status, body) = self
