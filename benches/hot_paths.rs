@@ -3,12 +3,12 @@
 
 use std::hint::black_box;
 
-use bytes::Bytes;
+use actix_web::web::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
-use fbbridge::legacy::error::{ErrorCode, LegacyError};
-use fbbridge::legacy::params::{parse_request, Params};
-use fbbridge::legacy::response::{render, render_error, Answer, Format, Value};
-use fbbridge::legacy::signature::{sign, verify};
+use fbbridge::domain::{ErrorCode, LegacyError};
+use fbbridge::http::legacy::params::{parse_request, Params};
+use fbbridge::http::legacy::response::{render, render_error, Answer, Format, Value};
+use fbbridge::http::legacy::signature::{sign, verify};
 
 const URLENCODED: &[u8] = b"to_ids=1001%2C1002&type=event&content=Join+me%21+%3Cfb%3Areq-choice+url%3D%22http%3A%2F%2Fapps.example%2Fx%3Fa%3D1%26b%3D2%22+label%3D%22Go%22+%2F%3E&image=http%3A%2F%2Fimg.example%2Fi.png&invite=1&method=facebook.notifications.sendRequest&session_key=sess-abc-123&api_key=myapikey&call_id=1795376183.1118&v=1.0&sig=d3dec0d65e342955d545a3639a85f538";
 

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::{build_store, shutdown_signal, Application};
 use crate::config::{load_file, StoreBackend};
+use crate::domain::secrets::sign;
 use crate::domain::Uid;
-use crate::legacy::signature::sign;
-use crate::session::create_session;
-use crate::startup::{build_store, shutdown_signal, Application};
+use crate::services::sessions::create_session;
 use crate::store::AnyStore;
 
 #[derive(Parser)]
@@ -137,7 +137,6 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(config_path: Option<PathBuf>) -> ExitCode {
-    crate::telemetry::init();
     let env: Vec<(String, String)> = std::env::vars().collect();
     let demo = config_path.is_none();
     let config = match &config_path {
@@ -151,6 +150,7 @@ fn serve(config_path: Option<PathBuf>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    crate::telemetry::init(config.server.log_format == crate::config::LogFormat::Json);
     runtime().block_on(async move {
         let app = match Application::build(config).await {
             Ok(app) => app,
@@ -186,7 +186,6 @@ fn serve(config_path: Option<PathBuf>) -> ExitCode {
 }
 
 fn worker(config_path: PathBuf, count: Option<usize>) -> ExitCode {
-    crate::telemetry::init();
     let config = match load_file(&config_path) {
         Ok(c) => std::sync::Arc::new(c),
         Err(e) => {
@@ -194,6 +193,7 @@ fn worker(config_path: PathBuf, count: Option<usize>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    crate::telemetry::init(config.server.log_format == crate::config::LogFormat::Json);
     if config.store.backend == StoreBackend::Memory {
         eprintln!(
             "a separate worker needs the redis store: the memory store is private to `serve`"
@@ -210,7 +210,7 @@ fn worker(config_path: PathBuf, count: Option<usize>) -> ExitCode {
             }
         };
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let workers = crate::startup::spawn_worker_pool(&store, &config, count, stop_rx);
+        let workers = crate::outbox::spawn_pool(&store, &config, count, stop_rx);
         tracing::info!(count, "delivery workers running");
         shutdown_signal().await;
         let _ = stop_tx.send(true);

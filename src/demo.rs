@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use crate::config::{load_str, Config, ConfigError};
+use crate::domain::secrets::sign;
 use crate::domain::Uid;
-use crate::legacy::signature::sign;
-use crate::session::{create_session, CreatedSession};
+use crate::services::sessions::{create_session, CreatedSession};
 use crate::store::{Store, StoreError};
 
 pub const DEMO_API_KEY: &str = "demo-app";

@@ -9,10 +9,8 @@
 
 use serde_json::json;
 
-use crate::config::AppConfig;
-use crate::confirm::fbml;
-
-use super::percent_encode;
+use super::url::with_query;
+use crate::domain::{fbml, App};
 
 pub const TITLE_WIDTH: usize = 38;
 
@@ -63,19 +61,14 @@ pub fn title(fbml_content: &str) -> String {
 }
 
 /// The path of `url` inside the app (after its callback or canvas URL), if it is inside.
-pub fn inside_app<'a>(app: &AppConfig, url: &'a str) -> Option<&'a str> {
+pub fn inside_app<'a>(app: &App, url: &'a str) -> Option<&'a str> {
     [&app.callback_url, &app.canvas_url]
         .into_iter()
         .find_map(|base| url.strip_prefix(base.as_str()))
 }
 
-fn with_query(url: &str, key: &str, value: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}{key}={}", percent_encode(value))
-}
-
 /// (canvas URL, mobile URL) for a request's content.
-pub fn urls(app: &AppConfig, fbml_content: &str) -> (String, String) {
+pub fn urls(app: &App, fbml_content: &str) -> (String, String) {
     let choice = fbml::first_choice_url(fbml_content);
     match choice
         .as_deref()
@@ -91,7 +84,7 @@ pub fn urls(app: &AppConfig, fbml_content: &str) -> (String, String) {
 }
 
 /// The JSON body of one message to `recipient`.
-pub fn message_body(app: &AppConfig, fbml_content: &str, recipient: &str) -> Vec<u8> {
+pub fn message_body(app: &App, fbml_content: &str, recipient: &str) -> Vec<u8> {
     let (canvas, mobile) = urls(app, fbml_content);
     json!({
         "type": "NOTIFICATION",

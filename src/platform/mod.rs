@@ -1,66 +1,18 @@
-//! Platforms: where a confirmed request goes.
+//! Platforms: the outgoing adapters to each container (Mobage, OpenSocial, mixi) and the
+//! HTTP client that talks to them.
 //!
 //! Invariants:
-//! - Each app is bound to exactly one platform.
-//! - [`PlatformKind::delivers_server_side`] is true only for platforms fbbridge can deliver
-//!   to by itself; only those skip the confirmation page when every recipient uses the app.
+//! - Nothing here reads or writes the store: the outbox decides what to send and records
+//!   what happened; a platform module only builds and sends one message and says what the
+//!   answer means.
+//! - Every outgoing request is signed here (OAuth 1.0, `oauth`), and every URL fbbridge
+//!   builds for a platform is built here.
 
+pub mod client;
+pub mod mixi;
 pub mod mobage;
 pub mod oauth;
 pub mod opensocial;
-pub mod sandbox;
-pub mod upstream;
+pub mod url;
 
-use serde::Deserialize;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PlatformKind {
-    Sandbox,
-    Mobage,
-    Mixi,
-    #[serde(rename = "opensocial")]
-    OpenSocial,
-}
-
-impl PlatformKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlatformKind::Sandbox => "sandbox",
-            PlatformKind::Mobage => "mobage",
-            PlatformKind::Mixi => "mixi",
-            PlatformKind::OpenSocial => "opensocial",
-        }
-    }
-
-    /// mixi creates requests in the browser only; the others are delivered by fbbridge's
-    /// outbox workers.
-    pub fn delivers_server_side(self) -> bool {
-        !matches!(self, PlatformKind::Mixi)
-    }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters (as OAuth 1.0 and URL
-/// query components need).
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn percent_encoding() {
-        assert_eq!(
-            super::percent_encode("a b&c=d/é~"),
-            "a%20b%26c%3Dd%2F%C3%A9~"
-        );
-    }
-}
+pub use self::url::percent_encode;

@@ -5,12 +5,10 @@
 
 use serde_json::json;
 
-use crate::config::{AppConfig, UpstreamSettings};
-use crate::confirm::fbml;
-
 use super::{mobage, percent_encode};
+use crate::domain::{fbml, App, Upstream};
 
-pub fn outbox_url(upstream: &UpstreamSettings, requestor: &str) -> String {
+pub fn outbox_url(upstream: &Upstream, requestor: &str) -> String {
     let base = upstream.endpoint.trim_end_matches('/');
     let requestor = percent_encode(requestor);
     if upstream.outbox_under_self {
@@ -20,7 +18,7 @@ pub fn outbox_url(upstream: &UpstreamSettings, requestor: &str) -> String {
     }
 }
 
-pub fn message_body(app: &AppConfig, fbml_content: &str, recipient: &str) -> Vec<u8> {
+pub fn message_body(app: &App, fbml_content: &str, recipient: &str) -> Vec<u8> {
     let rendered = fbml::render(fbml_content);
     let (link, label) = match rendered.choices.first() {
         Some(c) if mobage::inside_app(app, &c.url).is_some() => (c.url.clone(), c.label.clone()),

@@ -107,12 +107,12 @@ impl Keys {
     }
 
     /// A rate window: present while the window is taken.
-    pub fn rate_window(&self, key: &crate::store::RateKey) -> String {
+    pub fn rate_window(&self, key: &crate::domain::RateKey) -> String {
         match key {
-            crate::store::RateKey::Pair { api_key, from, to } => {
+            crate::domain::RateKey::Pair { api_key, from, to } => {
                 format!("{}:win:{api_key}:{from}:{to}", self.tag(api_key, *from))
             }
-            crate::store::RateKey::Recipient { api_key, to } => {
+            crate::domain::RateKey::Recipient { api_key, to } => {
                 format!("{}:win:{api_key}:{to}", self.tag(api_key, *to))
             }
         }

@@ -12,7 +12,10 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::*;
+use super::ops::*;
+use super::traits::*;
+use super::StoreError;
+use crate::domain::*;
 
 type UserKey = (ApiKey, Uid);
 
@@ -79,11 +82,7 @@ fn advance(inner: &mut Inner, gate: &CallGate) {
     }
 }
 
-impl Store for MemoryStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-
+impl Sessions for MemoryStore {
     async fn put_session(
         &self,
         key: &SessionKey,
@@ -104,7 +103,9 @@ impl Store for MemoryStore {
         }
         Ok(res)
     }
+}
 
+impl Requests for MemoryStore {
     async fn send_request(
         &self,
         op: &SendRequestOp,
@@ -197,86 +198,6 @@ impl Store for MemoryStore {
         drop(inner);
         self.wakeup.notify_waiters();
         Ok(Ok(SendOutcome::Queued))
-    }
-
-    async fn app_users(&self, api_key: &ApiKey, uids: &[Uid]) -> Result<Vec<Uid>, StoreError> {
-        let inner = self.lock();
-        Ok(uids
-            .iter()
-            .filter(|u| inner.installed.contains(&(api_key.clone(), **u)))
-            .copied()
-            .collect())
-    }
-
-    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, day: &str) -> Result<u32, StoreError> {
-        Ok(self
-            .lock()
-            .quota
-            .get(&(api_key.clone(), uid, day.to_string()))
-            .copied()
-            .unwrap_or(0))
-    }
-
-    async fn set_friends(
-        &self,
-        api_key: &ApiKey,
-        uid: Uid,
-        friends: &[Uid],
-    ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let me = (api_key.clone(), uid);
-        let old: Vec<Uid> = inner
-            .friends
-            .get(&me)
-            .map(|f| f.keys().copied().collect())
-            .unwrap_or_default();
-        for gone in old.iter().filter(|u| !friends.contains(u)) {
-            if let Some(f) = inner.friends.get_mut(&(api_key.clone(), *gone)) {
-                f.remove(&uid);
-            }
-        }
-        let i_use = inner.installed.contains(&me);
-        let mine: HashMap<Uid, bool> = friends
-            .iter()
-            .map(|f| (*f, inner.installed.contains(&(api_key.clone(), *f))))
-            .collect();
-        inner.friends.insert(me, mine);
-        for f in friends {
-            inner
-                .friends
-                .entry((api_key.clone(), *f))
-                .or_default()
-                .insert(uid, i_use);
-        }
-        Ok(())
-    }
-
-    async fn set_installed(
-        &self,
-        api_key: &ApiKey,
-        uid: Uid,
-        installed: bool,
-    ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let me = (api_key.clone(), uid);
-        if installed {
-            inner.installed.insert(me.clone());
-        } else {
-            inner.installed.remove(&me);
-        }
-        let friends: Vec<Uid> = inner
-            .friends
-            .get(&me)
-            .map(|f| f.keys().copied().collect())
-            .unwrap_or_default();
-        for f in friends {
-            inner
-                .friends
-                .entry((api_key.clone(), f))
-                .or_default()
-                .insert(uid, installed);
-        }
-        Ok(())
     }
 
     async fn get_request(
@@ -385,7 +306,93 @@ impl Store for MemoryStore {
         mine.sort_by(|a, b| b.cmp(a));
         Ok(mine.into_iter().take(limit).map(|(_, id)| id).collect())
     }
+}
 
+impl Graph for MemoryStore {
+    async fn app_users(&self, api_key: &ApiKey, uids: &[Uid]) -> Result<Vec<Uid>, StoreError> {
+        let inner = self.lock();
+        Ok(uids
+            .iter()
+            .filter(|u| inner.installed.contains(&(api_key.clone(), **u)))
+            .copied()
+            .collect())
+    }
+
+    async fn set_friends(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        friends: &[Uid],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let me = (api_key.clone(), uid);
+        let old: Vec<Uid> = inner
+            .friends
+            .get(&me)
+            .map(|f| f.keys().copied().collect())
+            .unwrap_or_default();
+        for gone in old.iter().filter(|u| !friends.contains(u)) {
+            if let Some(f) = inner.friends.get_mut(&(api_key.clone(), *gone)) {
+                f.remove(&uid);
+            }
+        }
+        let i_use = inner.installed.contains(&me);
+        let mine: HashMap<Uid, bool> = friends
+            .iter()
+            .map(|f| (*f, inner.installed.contains(&(api_key.clone(), *f))))
+            .collect();
+        inner.friends.insert(me, mine);
+        for f in friends {
+            inner
+                .friends
+                .entry((api_key.clone(), *f))
+                .or_default()
+                .insert(uid, i_use);
+        }
+        Ok(())
+    }
+
+    async fn set_installed(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        installed: bool,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let me = (api_key.clone(), uid);
+        if installed {
+            inner.installed.insert(me.clone());
+        } else {
+            inner.installed.remove(&me);
+        }
+        let friends: Vec<Uid> = inner
+            .friends
+            .get(&me)
+            .map(|f| f.keys().copied().collect())
+            .unwrap_or_default();
+        for f in friends {
+            inner
+                .friends
+                .entry((api_key.clone(), f))
+                .or_default()
+                .insert(uid, installed);
+        }
+        Ok(())
+    }
+}
+
+impl Quotas for MemoryStore {
+    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, day: &str) -> Result<u32, StoreError> {
+        Ok(self
+            .lock()
+            .quota
+            .get(&(api_key.clone(), uid, day.to_string()))
+            .copied()
+            .unwrap_or(0))
+    }
+}
+
+impl Outbox for MemoryStore {
     async fn claim_deliveries(
         &self,
         _consumer: &str,
@@ -454,25 +461,22 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn take_rate_window(
+    async fn complete_delivery(
         &self,
-        key: &RateKey,
-        window: Duration,
-    ) -> Result<Option<Duration>, StoreError> {
+        d: &Delivery,
+        state: DeliveryState,
+        detail: &str,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let now = std::time::Instant::now();
-        let name = format!("{key:?}");
-        match inner.windows.get(&name) {
-            Some(until) if *until > now => Ok(Some(*until - now)),
-            _ => {
-                inner.windows.insert(name, now + window);
-                Ok(None)
+        if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
+            if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
+                r.state = state;
+                if !detail.is_empty() {
+                    r.detail = detail.to_string();
+                }
             }
         }
-    }
-
-    async fn release_rate_window(&self, key: &RateKey) -> Result<(), StoreError> {
-        self.lock().windows.remove(&format!("{key:?}"));
+        inner.in_flight.remove(&d.handle);
         Ok(())
     }
 
@@ -500,7 +504,33 @@ impl Store for MemoryStore {
         }
         let _ = tokio::time::timeout(timeout, self.wakeup.notified()).await;
     }
+}
 
+impl RateWindows for MemoryStore {
+    async fn take_rate_window(
+        &self,
+        key: &RateKey,
+        window: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
+        let mut inner = self.lock();
+        let now = std::time::Instant::now();
+        let name = format!("{key:?}");
+        match inner.windows.get(&name) {
+            Some(until) if *until > now => Ok(Some(*until - now)),
+            _ => {
+                inner.windows.insert(name, now + window);
+                Ok(None)
+            }
+        }
+    }
+
+    async fn release_rate_window(&self, key: &RateKey) -> Result<(), StoreError> {
+        self.lock().windows.remove(&format!("{key:?}"));
+        Ok(())
+    }
+}
+
+impl Inboxes for MemoryStore {
     async fn deliver_to_inbox(&self, d: &Delivery, item: &InboxItem) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if inner
@@ -514,25 +544,6 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn complete_delivery(
-        &self,
-        d: &Delivery,
-        state: DeliveryState,
-        detail: &str,
-    ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
-            if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
-                r.state = state;
-                if !detail.is_empty() {
-                    r.detail = detail.to_string();
-                }
-            }
-        }
-        inner.in_flight.remove(&d.handle);
-        Ok(())
-    }
-
     async fn inbox(&self, api_key: &ApiKey, uid: Uid) -> Result<Vec<InboxItem>, StoreError> {
         Ok(self
             .lock()
@@ -540,5 +551,11 @@ impl Store for MemoryStore {
             .get(&(api_key.clone(), uid))
             .map(|i| i.iter().cloned().collect())
             .unwrap_or_default())
+    }
+}
+
+impl Store for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }

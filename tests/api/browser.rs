@@ -5,8 +5,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use axum::extract::RawQuery;
-use axum::routing::get;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
@@ -15,25 +14,38 @@ use crate::helpers::*;
 /// The app's own server: where the user lands after the confirmation page, and where the
 /// mixi test double of the container's JavaScript is served from.
 async fn spawn_app_server() -> u16 {
-    async fn landing(RawQuery(q): RawQuery) -> axum::response::Html<String> {
-        axum::response::Html(format!(
-            "<!doctype html><title>App</title><h1 id=\"landed\">Back in the app: {}</h1>",
-            q.unwrap_or_default()
-        ))
+    async fn landing(req: HttpRequest) -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(format!(
+                "<!doctype html><title>App</title><h1 id=\"landed\">Back in the app: {}</h1>",
+                req.query_string()
+            ))
     }
-    async fn double() -> ([(&'static str, &'static str); 1], &'static str) {
-        ([("content-type", "text/javascript")], MIXI_DOUBLE)
+    async fn double() -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("text/javascript")
+            .body(MIXI_DOUBLE)
     }
-    async fn picture() -> ([(&'static str, &'static str); 1], &'static str) {
-        ([("content-type", "image/svg+xml")], PICTURE)
+    async fn picture() -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("image/svg+xml")
+            .body(PICTURE)
     }
-    let router = axum::Router::new()
-        .route("/opensocial-double.js", get(double))
-        .route("/picture.svg", get(picture))
-        .fallback(get(landing));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let server = HttpServer::new(|| {
+        App::new()
+            .route("/opensocial-double.js", web::get().to(double))
+            .route("/picture.svg", web::get().to(picture))
+            .default_service(web::get().to(landing))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
     port
 }
 

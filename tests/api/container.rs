@@ -8,9 +8,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -147,24 +147,24 @@ fn verify(
     Ok(())
 }
 
-async fn handle(
-    State(c): State<Container>,
-    uri: Uri,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
+async fn handle(c: web::Data<Container>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let (status, text) = judge(&c, &req, &body).await;
+    HttpResponse::build(status).body(text)
+}
+
+async fn judge(c: &Container, req: &HttpRequest, body: &[u8]) -> (StatusCode, String) {
     let delay = c.state.lock().unwrap().behaviour.delay;
     tokio::time::sleep(delay).await;
     let mut st = c.state.lock().unwrap();
-    let query = query.unwrap_or_default();
-    let path = uri.path().to_string();
+    let query = req.query_string().to_string();
+    let path = req.path().to_string();
+    let headers = req.headers();
     if let Err(why) = verify(
         c.port,
         &path,
         &query,
-        &headers,
-        &body,
+        headers,
+        body,
         &st.consumer_key,
         &st.consumer_secret,
     ) {
@@ -176,7 +176,7 @@ async fn handle(
         .find_map(|p| p.strip_prefix("xoauth_requestor_id="))
         .map(pct_decode)
         .unwrap_or_default();
-    let Ok(json) = serde_json::from_slice::<Value>(&body) else {
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
         return (StatusCode::BAD_REQUEST, "not JSON".into());
     };
     let recipients = json["recipients"].as_array().cloned().unwrap_or_default();
@@ -265,13 +265,19 @@ impl Container {
                 bad_signatures: 0,
             })),
         };
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
-        let router = axum::Router::new()
-            .fallback(axum::routing::post(handle))
-            .with_state(c.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let data = web::Data::new(c.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::post().to(handle))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
         c
     }
 

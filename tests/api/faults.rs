@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fbbridge::store::Store;
+use fbbridge::store::prelude::*;
 
 use crate::container::{Behaviour, Container};
 use crate::helpers::*;

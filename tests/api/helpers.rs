@@ -6,9 +6,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use fbbridge::app::Application;
 use fbbridge::config::{load_str, Config};
-use fbbridge::legacy::signature::sign;
-use fbbridge::startup::Application;
+use fbbridge::domain::secrets::sign;
 use fbbridge::store::AnyStore;
 use serde_json::Value;
 
@@ -258,6 +258,7 @@ public_url = "http://gateway.example"
 admin_token = "test-admin-token"
 max_body_bytes = 8192
 body_timeout_ms = 2000
+workers = 2
 
 STORE
 
@@ -619,11 +620,7 @@ impl TestApp {
 }
 
 pub fn form(params: &[(String, String)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params {
-        s.append_pair(k, v);
-    }
-    s.finish()
+    serde_urlencoded::to_string(params).expect("string pairs encode")
 }
 
 pub async fn answer(res: reqwest::Response) -> Answer {
@@ -647,10 +644,11 @@ pub fn confirmation_parts(url: &str) -> (String, String) {
     let query = url.split_once('?').expect("a query").1;
     let mut from = None;
     let mut id = None;
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        match k.as_ref() {
-            "from" => from = Some(v.into_owned()),
-            "id" => id = Some(v.into_owned()),
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).expect("a query");
+    for (k, v) in pairs {
+        match k.as_str() {
+            "from" => from = Some(v),
+            "id" => id = Some(v),
             _ => {}
         }
     }

@@ -98,7 +98,7 @@ async fn check_error(
             .iter()
             .find(|(k, _)| *k == "callback")
             .map(|(_, v)| *v)
-            .filter(|cb| fbbridge::legacy::response::is_safe_callback(cb));
+            .filter(|cb| fbbridge::http::legacy::response::is_safe_callback(cb));
         let plain = if is_json {
             expected_json(code, msg, &params)
         } else {

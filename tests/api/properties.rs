@@ -79,7 +79,7 @@ fn any_bytes_get_200_and_a_parseable_answer() {
             }
             "text/javascript" => {
                 let name = ans.body.split('(').next().unwrap_or("");
-                prop_assert!(fbbridge::legacy::response::is_safe_callback(name), "{}", ans.body);
+                prop_assert!(fbbridge::http::legacy::response::is_safe_callback(name), "{}", ans.body);
                 prop_assert!(ans.body.ends_with(");"), "{}", ans.body);
                 prop_assert!(!ans.body.contains('<'));
             }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use fbbridge::config::StoreSettings;
-use fbbridge::domain::{ApiKey, CallId, SessionKey, Uid};
+use fbbridge::domain::*;
 use fbbridge::store::*;
 
 use crate::helpers::RedisServer;

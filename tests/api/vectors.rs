@@ -2,9 +2,9 @@
 //! of `shared/vectors`): each decodes to exactly its listed parameters and verifies, and the
 //! app-secret ones are answered end to end when replayed byte for byte.
 
-use bytes::Bytes;
-use fbbridge::legacy::params::parse_request;
-use fbbridge::legacy::signature::verify;
+use actix_web::web::Bytes;
+use fbbridge::http::legacy::params::parse_request;
+use fbbridge::http::legacy::signature::verify;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::*;
@@ -173,7 +173,8 @@ async fn replay(app: &TestApp, v: &Vector) -> String {
 async fn app_secret_vectors_replayed_byte_for_byte() {
     let app = spawn_app().await;
     // The captured session: key `sess-abc-123` of user 123 in app `myapikey`.
-    use fbbridge::store::{SessionRecord, Store};
+    use fbbridge::domain::SessionRecord;
+    use fbbridge::store::prelude::*;
     let key = fbbridge::domain::SessionKey::parse("sess-abc-123").unwrap();
     let api = fbbridge::domain::ApiKey::parse("myapikey").unwrap();
     app.store

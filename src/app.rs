@@ -1,0 +1,124 @@
+//! The composition root: builds the store, the HTTP server and the delivery workers, and
+//! runs them until told to stop.
+//!
+//! Invariants:
+//! - [`Application::build`] binds before it returns, so `port()` is the real port (tests
+//!   bind port 0).
+//! - The process keeps no state of its own beyond configuration: with the Redis store any
+//!   number of gateways can serve the same apps.
+//! - Shutdown order: stop accepting and finish the requests in hand, then let the delivery
+//!   workers finish the delivery in hand and hand the rest of their batch back.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::config::{Config, StoreBackend};
+use crate::http::server::{self, Server};
+use crate::http::state::AppState;
+use crate::store::{AnyStore, MemoryStore, RedisStore, StoreError};
+
+pub fn build_store(config: &Config) -> Result<AnyStore, StoreError> {
+    Ok(match config.store.backend {
+        StoreBackend::Memory => AnyStore::Memory(MemoryStore::new()),
+        StoreBackend::Redis => {
+            let store = RedisStore::new(&config.store)?;
+            store.set_reclaim_idle(std::time::Duration::from_secs(
+                config.outbox.reclaim_idle_secs,
+            ));
+            AnyStore::Redis(store)
+        }
+    })
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = build_store(&config)?;
+        Self::build_with_store(config, store).await
+    }
+
+    /// Builds around an existing store (the demo seeds its memory store first).
+    pub async fn build_with_store(config: Config, store: AnyStore) -> anyhow::Result<Self> {
+        crate::telemetry::metrics();
+        if let AnyStore::Redis(redis) = &store {
+            redis.warm_up().await;
+        }
+        let listener = TcpListener::bind(&config.server.listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+        };
+        let server = server::start(listener, &state)?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> AnyStore {
+        self.state.store.clone()
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.state.config.clone()
+    }
+
+    /// Serves until `shutdown` completes, then stops the delivery workers after the
+    /// delivery each has in hand.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let workers = crate::outbox::spawn_pool(
+            &self.state.store,
+            &self.state.config,
+            self.state.config.outbox.workers,
+            stop_rx,
+        );
+        let served = server::run_until(self.server, shutdown).await;
+        let _ = stop_tx.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
+        served
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,71 @@
+//! The configuration as written: what serde reads before validation.
+
+use serde::Deserialize;
+
+use super::{ConfirmSettings, OutboxSettings, ServerSettings, StoreSettings};
+use crate::domain::{PlatformKind, Secret, Upstream};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    #[serde(default)]
+    pub server: ServerSettings,
+    #[serde(default)]
+    pub store: StoreSettings,
+    #[serde(default, rename = "app")]
+    pub apps: Vec<RawApp>,
+    #[serde(default)]
+    pub confirm: ConfirmSettings,
+    #[serde(default)]
+    pub outbox: OutboxSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApp {
+    pub api_key: String,
+    pub secret: Secret,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub app_id: Option<String>,
+    pub callback_url: String,
+    #[serde(default)]
+    pub canvas_url: Option<String>,
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    #[serde(default)]
+    pub desktop: bool,
+    #[serde(default = "default_true")]
+    pub require_call_id: bool,
+    #[serde(default = "default_daily_limit")]
+    pub daily_request_limit: u32,
+    #[serde(default = "default_offset")]
+    pub day_starts_utc_offset: String,
+    #[serde(default = "default_session_ttl")]
+    pub session_ttl_secs: u64,
+    #[serde(default = "default_platform")]
+    pub platform: PlatformKind,
+    #[serde(default)]
+    pub upstream: Option<Upstream>,
+    /// mixi: scripts the confirmation page loads to get the container's `opensocial` and
+    /// `mixi` objects when it is not served inside the gadget already.
+    #[serde(default)]
+    pub container_scripts: Vec<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_daily_limit() -> u32 {
+    10
+}
+fn default_offset() -> String {
+    "+00:00".into()
+}
+fn default_session_ttl() -> u64 {
+    86_400
+}
+fn default_platform() -> PlatformKind {
+    PlatformKind::Sandbox
+}

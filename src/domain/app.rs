@@ -1,0 +1,147 @@
+//! An application served by the gateway, as the rest of the code uses it.
+//!
+//! Invariants:
+//! - Every field was checked by `config::validate`; an `App` is never half-valid.
+//! - The platform's own settings live in its [`Platform`] variant: a Mobage or OpenSocial
+//!   app always has its [`Upstream`], a mixi app its container scripts.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use chrono::FixedOffset;
+use ipnet::IpNet;
+use serde::Deserialize;
+
+use super::ids::ApiKey;
+use super::secrets::Secret;
+
+/// Which kind of container an app runs on (the configuration's `platform` word).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlatformKind {
+    Sandbox,
+    Mobage,
+    Mixi,
+    #[serde(rename = "opensocial")]
+    OpenSocial,
+}
+
+impl PlatformKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformKind::Sandbox => "sandbox",
+            PlatformKind::Mobage => "mobage",
+            PlatformKind::Mixi => "mixi",
+            PlatformKind::OpenSocial => "opensocial",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UpstreamMode {
+    /// `xoauth_requestor_id` is the sender.
+    #[default]
+    Proxy,
+    /// `xoauth_requestor_id` is the app.
+    Trusted,
+}
+
+/// A Mobage or OpenSocial container's API, as configured in `[app.upstream]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    pub endpoint: String,
+    pub consumer_key: String,
+    pub consumer_secret: Secret,
+    #[serde(default)]
+    pub mode: UpstreamMode,
+    #[serde(default = "default_pair_window")]
+    pub pair_window_secs: u64,
+    #[serde(default = "default_recipient_window")]
+    pub recipient_window_secs: u64,
+    /// OpenSocial 1.0+ containers put the outbox under `@self`.
+    #[serde(default)]
+    pub outbox_under_self: bool,
+}
+
+fn default_pair_window() -> u64 {
+    60
+}
+fn default_recipient_window() -> u64 {
+    14_400
+}
+
+/// Where an app's users are, with what that platform needs.
+#[derive(Clone, Debug)]
+pub enum Platform {
+    /// fbbridge plays the container itself.
+    Sandbox,
+    /// Requests are made in the browser (`requestShareApp`); `container_scripts` provide
+    /// `opensocial` and `mixi` to pages not served inside the gadget.
+    Mixi {
+        container_scripts: Vec<String>,
+    },
+    Mobage(Upstream),
+    OpenSocial(Upstream),
+}
+
+impl Platform {
+    pub fn kind(&self) -> PlatformKind {
+        match self {
+            Platform::Sandbox => PlatformKind::Sandbox,
+            Platform::Mixi { .. } => PlatformKind::Mixi,
+            Platform::Mobage(_) => PlatformKind::Mobage,
+            Platform::OpenSocial(_) => PlatformKind::OpenSocial,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// mixi creates requests in the browser only; the others are delivered by fbbridge's
+    /// outbox workers.
+    pub fn delivers_server_side(&self) -> bool {
+        !matches!(self, Platform::Mixi { .. })
+    }
+
+    pub fn upstream(&self) -> Option<&Upstream> {
+        match self {
+            Platform::Mobage(u) | Platform::OpenSocial(u) => Some(u),
+            Platform::Sandbox | Platform::Mixi { .. } => None,
+        }
+    }
+
+    pub fn is_mixi(&self) -> bool {
+        matches!(self, Platform::Mixi { .. })
+    }
+
+    pub fn is_mobage(&self) -> bool {
+        matches!(self, Platform::Mobage(_))
+    }
+}
+
+/// An application: every field parsed and checked.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub api_key: ApiKey,
+    pub secret: Secret,
+    pub name: String,
+    pub app_id: String,
+    pub callback_url: String,
+    pub canvas_url: String,
+    pub allowed_ips: Vec<IpNet>,
+    pub desktop: bool,
+    pub require_call_id: bool,
+    pub daily_request_limit: u32,
+    pub day_offset: FixedOffset,
+    pub session_ttl: Duration,
+    pub platform: Platform,
+}
+
+impl App {
+    pub fn ip_allowed(&self, ip: IpAddr) -> bool {
+        self.allowed_ips.is_empty() || self.allowed_ips.iter().any(|net| net.contains(&ip))
+    }
+}

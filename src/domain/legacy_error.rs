@@ -1,0 +1,107 @@
+//! The one error model of the legacy API.
+//!
+//! Invariants:
+//! - Every failure a legacy caller can see is a [`LegacyError`] carrying one of the codes of
+//!   `legacy-rest.md`; its `error_msg` is exactly the table's text.
+//! - `detail` is for logs only and never reaches the caller.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    Unknown,
+    ServiceUnavailable,
+    UnknownMethod,
+    RequestLimitReached,
+    UnauthorizedSourceIp,
+    InvalidParameter,
+    InvalidApiKey,
+    InvalidSession,
+    InvalidCallId,
+    IncorrectSignature,
+    InvalidUserId,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::Unknown,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::UnknownMethod,
+        ErrorCode::RequestLimitReached,
+        ErrorCode::UnauthorizedSourceIp,
+        ErrorCode::InvalidParameter,
+        ErrorCode::InvalidApiKey,
+        ErrorCode::InvalidSession,
+        ErrorCode::InvalidCallId,
+        ErrorCode::IncorrectSignature,
+        ErrorCode::InvalidUserId,
+    ];
+
+    pub fn code(self) -> u16 {
+        match self {
+            ErrorCode::Unknown => 1,
+            ErrorCode::ServiceUnavailable => 2,
+            ErrorCode::UnknownMethod => 3,
+            ErrorCode::RequestLimitReached => 4,
+            ErrorCode::UnauthorizedSourceIp => 5,
+            ErrorCode::InvalidParameter => 100,
+            ErrorCode::InvalidApiKey => 101,
+            ErrorCode::InvalidSession => 102,
+            ErrorCode::InvalidCallId => 103,
+            ErrorCode::IncorrectSignature => 104,
+            ErrorCode::InvalidUserId => 110,
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorCode::Unknown => "An unknown error occurred",
+            ErrorCode::ServiceUnavailable => "Service temporarily unavailable",
+            ErrorCode::UnknownMethod => "Unknown method",
+            ErrorCode::RequestLimitReached => "Application request limit reached",
+            ErrorCode::UnauthorizedSourceIp => "Unauthorized source IP address",
+            ErrorCode::InvalidParameter => "Invalid parameter",
+            ErrorCode::InvalidApiKey => "Invalid API key",
+            ErrorCode::InvalidSession => "Session key invalid or no longer valid",
+            ErrorCode::InvalidCallId => "Invalid call_id",
+            ErrorCode::IncorrectSignature => "Incorrect signature",
+            ErrorCode::InvalidUserId => "Invalid user id",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegacyError {
+    pub code: ErrorCode,
+    /// Why, for the log. Never rendered.
+    pub detail: String,
+}
+
+impl LegacyError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+        }
+    }
+    pub fn invalid_parameter(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidParameter, detail)
+    }
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ServiceUnavailable, detail)
+    }
+}
+
+impl fmt::Display for LegacyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({})",
+            self.code.code(),
+            self.code.message(),
+            self.detail
+        )
+    }
+}
+
+impl std::error::Error for LegacyError {}

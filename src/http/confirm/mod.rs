@@ -1,0 +1,81 @@
+//! `/send_req.php`: the confirmation page, its Send/Cancel form, and the mixi dialog's
+//! report. Handlers decode the fields, call `services::confirmation`, and answer the page
+//! or a `303` back to the app.
+//!
+//! Invariant: every redirect goes to one of the app's own URLs (see [`redirect`]).
+
+pub mod error;
+pub mod forms;
+pub mod redirect;
+pub mod view;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::page::html;
+use super::state::AppState;
+use crate::services::confirmation::{self, ConfirmError, Settled};
+
+/// Largest form body read; the page's own forms are well under 2 KiB.
+const FORM_LIMIT: usize = 16 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/send_req.php")
+            .app_data(web::PayloadConfig::new(FORM_LIMIT))
+            .route(web::get().to(show))
+            .route(web::post().to(confirm)),
+    )
+    .service(
+        web::resource("/send_req.php/complete")
+            .app_data(web::PayloadConfig::new(FORM_LIMIT))
+            .route(web::post().to(complete)),
+    );
+}
+
+fn content_type(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+}
+
+fn back_to_app(settled: &Settled) -> HttpResponse {
+    let page = &settled.page;
+    let url = redirect::back_to_app(&page.app, page.next.as_deref(), page.canvas, settled.sent);
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+#[tracing::instrument(name = "confirm_show", skip_all)]
+async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ConfirmError> {
+    let fields = forms::from_query(req.query_string());
+    let page = confirmation::show(&state.config, &state.store, &fields).await?;
+    let (body, csp) = view::render(&page)?;
+    Ok(html(StatusCode::OK, body, &csp))
+}
+
+/// `POST /send_req.php`: Send or Cancel.
+#[tracing::instrument(name = "confirm_post", skip_all)]
+async fn confirm(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ConfirmError> {
+    let fields = forms::from_form(content_type(&req), &body)?;
+    let settled = confirmation::confirm(&state.config, &state.store, &fields).await?;
+    Ok(back_to_app(&settled))
+}
+
+/// `POST /send_req.php/complete`: what mixi's dialog did.
+#[tracing::instrument(name = "confirm_complete", skip_all)]
+async fn complete(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ConfirmError> {
+    let fields = forms::from_form(content_type(&req), &body)?;
+    let settled = confirmation::complete(&state.config, &state.store, &fields).await?;
+    Ok(back_to_app(&settled))
+}

@@ -1,0 +1,274 @@
+//! Decoding a `/restserver.php` request into its parameters.
+//!
+//! Invariants:
+//! - Query string and body are merged; on a clash the body wins, at the position the key
+//!   first appeared (so `request_args` echoes parameters in the order they arrived).
+//! - Values are kept as the decoded bytes (after URL or multipart decoding, before anything
+//!   else): that is what the signature covers, even for bytes that are not UTF-8.
+//! - Only `application/x-www-form-urlencoded` and `multipart/form-data` bodies are read;
+//!   a body without a content type is read as urlencoded, as PHP's clients assumed.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use actix_web::web::Bytes;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Params {
+    entries: Vec<(String, Vec<u8>)>,
+    /// Position of each key in `entries`, so that merging many parameters stays linear.
+    index: HashMap<String, usize>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ParamsError {
+    #[error("malformed multipart body: {0}")]
+    Multipart(String),
+    #[error("multipart body without a boundary")]
+    NoBoundary,
+}
+
+impl Params {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key`, replacing an earlier value in place.
+    pub fn insert(&mut self, key: String, value: Vec<u8>) {
+        match self.index.get(&key) {
+            Some(&i) => self.entries[i].1 = value,
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push((key, value));
+            }
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&[u8]> {
+        self.index.get(key).map(|&i| self.entries[i].1.as_slice())
+    }
+
+    /// The value as text; bytes that are not UTF-8 become U+FFFD.
+    pub fn get_str(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.get(key).map(String::from_utf8_lossy)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn extend(&mut self, pairs: impl IntoIterator<Item = (String, Vec<u8>)>) {
+        for (k, v) in pairs {
+            self.insert(k, v);
+        }
+    }
+}
+
+/// Decodes one urlencoded component: `+` is a space, `%XX` a byte; a stray `%` stays as is
+/// (PHP's `urldecode` does the same). The result is bytes: signatures cover them as sent.
+fn url_decode(input: &[u8]) -> Vec<u8> {
+    let spaced: Cow<'_, [u8]> = if input.contains(&b'+') {
+        Cow::Owned(
+            input
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(input)
+    };
+    percent_encoding::percent_decode(&spaced).collect()
+}
+
+/// Parses `a=1&b=2` into pairs, in order. Empty segments are skipped; `a` alone is `a=`.
+pub fn parse_urlencoded(input: &[u8]) -> Vec<(String, Vec<u8>)> {
+    input
+        .split(|&b| b == b'&')
+        .filter(|seg| !seg.is_empty())
+        .map(|seg| {
+            let (k, v) = match seg.iter().position(|&b| b == b'=') {
+                Some(p) => (&seg[..p], &seg[p + 1..]),
+                None => (seg, &b""[..]),
+            };
+            (
+                String::from_utf8_lossy(&url_decode(k)).into_owned(),
+                url_decode(v),
+            )
+        })
+        .collect()
+}
+
+/// What kind of body a `Content-Type` header announces.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    UrlEncoded,
+    Multipart(String),
+    Ignored,
+}
+
+pub fn body_kind(content_type: Option<&str>) -> Result<BodyKind, ParamsError> {
+    let Some(ct) = content_type else {
+        return Ok(BodyKind::UrlEncoded);
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/x-www-form-urlencoded" | "" => Ok(BodyKind::UrlEncoded),
+        "multipart/form-data" => multer::parse_boundary(ct)
+            .map(BodyKind::Multipart)
+            .map_err(|_| ParamsError::NoBoundary),
+        _ => Ok(BodyKind::Ignored),
+    }
+}
+
+async fn parse_multipart(
+    body: Bytes,
+    boundary: String,
+) -> Result<Vec<(String, Vec<u8>)>, ParamsError> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut out = Vec::new();
+    loop {
+        let field = multipart
+            .next_field()
+            .await
+            .map_err(|e| ParamsError::Multipart(e.to_string()))?;
+        let Some(field) = field else { break };
+        let name = field.name().unwrap_or("").to_string();
+        let data = field
+            .bytes()
+            .await
+            .map_err(|e| ParamsError::Multipart(e.to_string()))?;
+        out.push((name, data.to_vec()));
+    }
+    Ok(out)
+}
+
+/// Query-string parameters alone: what can be echoed when the body cannot be read.
+pub fn parse_query(query: Option<&str>) -> Params {
+    let mut params = Params::new();
+    if let Some(q) = query {
+        params.extend(parse_urlencoded(q.as_bytes()));
+    }
+    params
+}
+
+/// Merges the query string and the body into one parameter set.
+pub async fn parse_request(
+    query: Option<&str>,
+    content_type: Option<&str>,
+    body: Bytes,
+) -> Result<Params, (ParamsError, Params)> {
+    let mut params = parse_query(query);
+    if body.is_empty() {
+        return Ok(params);
+    }
+    let kind = match body_kind(content_type) {
+        Ok(kind) => kind,
+        Err(e) => return Err((e, params)),
+    };
+    match kind {
+        BodyKind::UrlEncoded => params.extend(parse_urlencoded(&body)),
+        BodyKind::Multipart(boundary) => match parse_multipart(body, boundary).await {
+            Ok(pairs) => params.extend(pairs),
+            Err(e) => return Err((e, params)),
+        },
+        BodyKind::Ignored => {}
+    }
+    Ok(params)
+}
+
+/// `1`, `true`, `True` (any case) are true; empty, `0`, `false` are false; anything else is
+/// not a boolean.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim() {
+        "1" => Some(true),
+        "" | "0" => Some(false),
+        v if v.eq_ignore_ascii_case("true") => Some(true),
+        v if v.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_decoding() {
+        assert_eq!(url_decode(b"a+b%20c%2"), b"a b c%2");
+        assert_eq!(url_decode(b"%zz%41"), b"%zzA");
+        assert_eq!(url_decode(b"%"), b"%");
+        assert_eq!(url_decode(b"%e3%81%82"), "あ".as_bytes());
+    }
+
+    #[test]
+    fn pairs_keep_order_and_empty_values() {
+        let p = parse_urlencoded(b"b=2&a&session_key=&&c=%3D");
+        let keys: Vec<_> = p.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["b", "a", "session_key", "c"]);
+        assert_eq!(p[3].1, b"=");
+    }
+
+    #[tokio::test]
+    async fn body_wins_over_query() {
+        let p = parse_request(
+            Some("format=XML&v=1.0"),
+            Some("application/x-www-form-urlencoded"),
+            Bytes::from_static(b"format=JSON&x=1"),
+        )
+        .await
+        .unwrap();
+        let pairs: Vec<_> = p.iter().collect();
+        assert_eq!(
+            pairs,
+            [("format", &b"JSON"[..]), ("v", b"1.0"), ("x", b"1")]
+        );
+    }
+
+    #[tokio::test]
+    async fn broken_multipart_is_an_error_with_the_query_kept() {
+        let (e, kept) = parse_request(
+            Some("method=x"),
+            Some("multipart/form-data; boundary=zz"),
+            Bytes::from_static(
+                b"--zz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated",
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, ParamsError::Multipart(_)));
+        assert_eq!(kept.get("method"), Some(&b"x"[..]));
+        assert_eq!(
+            body_kind(Some("multipart/form-data")),
+            Err(ParamsError::NoBoundary)
+        );
+    }
+
+    #[test]
+    fn booleans() {
+        for t in ["1", "true", "True", "TRUE"] {
+            assert_eq!(parse_bool(t), Some(true));
+        }
+        for f in ["", "0", "false", "False"] {
+            assert_eq!(parse_bool(f), Some(false));
+        }
+        assert_eq!(parse_bool("yes"), None);
+    }
+}

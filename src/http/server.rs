@@ -1,0 +1,65 @@
+//! The actix-web server: workers, timeouts, connection cap, and a graceful stop.
+//!
+//! Invariants:
+//! - actix's own signal handling is off: the composition root decides when to stop, so
+//!   that the delivery workers stop after the HTTP server, in that order.
+//! - Every worker thread serves with a clone of one [`AppState`].
+//! - Slow or idle clients cannot hold connections forever: the request head must arrive
+//!   within `header_timeout_ms`, idle keep-alive connections close after `keep_alive_secs`,
+//!   and each worker serves at most `max_connections_per_worker` at once.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+
+use super::request_id::RequestIdentity;
+use super::state::AppState;
+
+pub use actix_web::dev::Server;
+
+/// How long a graceful stop waits for requests in hand.
+const SHUTDOWN_GRACE_SECS: u64 = 10;
+
+/// Starts serving on `listener` (already bound).
+pub fn start(listener: TcpListener, state: &AppState) -> std::io::Result<Server> {
+    let settings = state.config.server.clone();
+    let shared = state.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(shared.clone()))
+            .wrap(RequestIdentity)
+            .configure(super::configure)
+    })
+    .workers(settings.workers)
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .keep_alive(Duration::from_secs(settings.keep_alive_secs))
+    .client_request_timeout(Duration::from_millis(settings.header_timeout_ms))
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .max_connections(settings.max_connections_per_worker)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Serves until `shutdown` resolves (or the server stops by itself), then stops
+/// gracefully: no new connections, requests in hand finished.
+pub async fn run_until(
+    server: Server,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let handle = server.handle();
+    // The server future handles the stop command itself, so it must keep being polled
+    // while the stop is under way: it runs as its own task.
+    let mut served = tokio::spawn(server);
+    let joined = tokio::select! {
+        joined = &mut served => joined,
+        _ = shutdown => {
+            handle.stop(true).await;
+            served.await
+        }
+    };
+    joined.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+}

@@ -1,0 +1,142 @@
+//! [`AnyStore`]: the backend chosen by configuration, behind the same traits.
+
+use std::time::Duration;
+
+use super::ops::*;
+use super::traits::*;
+use super::{MemoryStore, RedisStore, StoreError};
+use crate::domain::*;
+
+type Res<T> = Result<T, StoreError>;
+
+/// The store chosen by configuration.
+#[derive(Clone)]
+pub enum AnyStore {
+    Memory(MemoryStore),
+    Redis(RedisStore),
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            AnyStore::Memory($s) => $call.await,
+            AnyStore::Redis($s) => $call.await,
+        }
+    };
+}
+
+impl Sessions for AnyStore {
+    async fn put_session(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        ttl: Duration,
+    ) -> Res<()> {
+        delegate!(self, s => s.put_session(key, record, ttl))
+    }
+    async fn gate_call(&self, gate: &CallGate) -> Res<Result<(), GateRefusal>> {
+        delegate!(self, s => s.gate_call(gate))
+    }
+}
+
+impl Requests for AnyStore {
+    async fn send_request(&self, op: &SendRequestOp) -> Res<Result<SendOutcome, SendRefusal>> {
+        delegate!(self, s => s.send_request(op))
+    }
+    async fn get_request(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        id: u64,
+    ) -> Res<Option<RequestRecord>> {
+        delegate!(self, s => s.get_request(api_key, from, id))
+    }
+    async fn settle_request(
+        &self,
+        record: &RequestRecord,
+        settlement: &Settlement,
+        now_ms: i64,
+    ) -> Res<SettleOutcome> {
+        delegate!(self, s => s.settle_request(record, settlement, now_ms))
+    }
+    async fn recent_requests(&self, api_key: &ApiKey, from: Uid, limit: usize) -> Res<Vec<u64>> {
+        delegate!(self, s => s.recent_requests(api_key, from, limit))
+    }
+}
+
+impl Graph for AnyStore {
+    async fn app_users(&self, api_key: &ApiKey, uids: &[Uid]) -> Res<Vec<Uid>> {
+        delegate!(self, s => s.app_users(api_key, uids))
+    }
+    async fn set_friends(&self, api_key: &ApiKey, uid: Uid, friends: &[Uid]) -> Res<()> {
+        delegate!(self, s => s.set_friends(api_key, uid, friends))
+    }
+    async fn set_installed(&self, api_key: &ApiKey, uid: Uid, installed: bool) -> Res<()> {
+        delegate!(self, s => s.set_installed(api_key, uid, installed))
+    }
+}
+
+impl Quotas for AnyStore {
+    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, day: &str) -> Res<u32> {
+        delegate!(self, s => s.quota_used(api_key, uid, day))
+    }
+}
+
+impl Outbox for AnyStore {
+    async fn claim_deliveries(&self, consumer: &str, max: usize) -> Res<Vec<Delivery>> {
+        delegate!(self, s => s.claim_deliveries(consumer, max))
+    }
+    async fn reschedule_delivery(
+        &self,
+        d: &Delivery,
+        due_ms: i64,
+        attempt: u32,
+        reason: &str,
+    ) -> Res<()> {
+        delegate!(self, s => s.reschedule_delivery(d, due_ms, attempt, reason))
+    }
+    async fn dead_letter(&self, d: &Delivery, last_error: &str, now_ms: i64) -> Res<()> {
+        delegate!(self, s => s.dead_letter(d, last_error, now_ms))
+    }
+    async fn complete_delivery(
+        &self,
+        delivery: &Delivery,
+        state: DeliveryState,
+        detail: &str,
+    ) -> Res<()> {
+        delegate!(self, s => s.complete_delivery(delivery, state, detail))
+    }
+    async fn outbox_counts(&self) -> Res<OutboxCounts> {
+        delegate!(self, s => s.outbox_counts())
+    }
+    async fn dead_letters(&self, limit: usize) -> Res<Vec<DeadLetter>> {
+        delegate!(self, s => s.dead_letters(limit))
+    }
+    async fn wait_for_deliveries(&self, timeout: Duration) {
+        delegate!(self, s => s.wait_for_deliveries(timeout))
+    }
+}
+
+impl RateWindows for AnyStore {
+    async fn take_rate_window(&self, key: &RateKey, window: Duration) -> Res<Option<Duration>> {
+        delegate!(self, s => s.take_rate_window(key, window))
+    }
+    async fn release_rate_window(&self, key: &RateKey) -> Res<()> {
+        delegate!(self, s => s.release_rate_window(key))
+    }
+}
+
+impl Inboxes for AnyStore {
+    async fn deliver_to_inbox(&self, delivery: &Delivery, item: &InboxItem) -> Res<()> {
+        delegate!(self, s => s.deliver_to_inbox(delivery, item))
+    }
+    async fn inbox(&self, api_key: &ApiKey, uid: Uid) -> Res<Vec<InboxItem>> {
+        delegate!(self, s => s.inbox(api_key, uid))
+    }
+}
+
+impl Store for AnyStore {
+    async fn ping(&self) -> Res<()> {
+        delegate!(self, s => s.ping())
+    }
+}

@@ -1,0 +1,101 @@
+//! The arguments and answers of the store's compound operations.
+
+use std::time::Duration;
+
+use crate::domain::{ApiKey, CallId, RequestStatus, SessionKey, Uid};
+
+/// What every authenticated call proves to the store: a live session of this app, and a
+/// call_id above the session's high-water mark.
+#[derive(Clone, Debug)]
+pub struct CallGate {
+    pub api_key: ApiKey,
+    pub session: SessionKey,
+    pub call_id: Option<CallId>,
+    pub now_ms: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GateRefusal {
+    Session,
+    CallId,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewRequest {
+    pub id: u64,
+    pub kind: String,
+    pub content: String,
+    pub image: Option<String>,
+    pub invite: bool,
+    /// SHA-256 (hex) of the confirmation token; the token itself is never stored.
+    pub token_hash: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SendRequestOp {
+    pub gate: CallGate,
+    pub recipients: Vec<Uid>,
+    /// Recipients that are not the sender's friends but were found to use the app.
+    pub known_app_users: Vec<Uid>,
+    /// True once non-friends have been looked up: any not in `known_app_users` is invalid.
+    pub recipients_resolved: bool,
+    pub quota_day: String,
+    pub quota_limit: u32,
+    pub request: NewRequest,
+    /// The platform can deliver server-side, so requests to app users skip confirmation.
+    pub direct_delivery: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Stored, waiting for the sender's confirmation.
+    Pending,
+    /// Every recipient uses the app: queued for delivery without confirmation.
+    Queued,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendRefusal {
+    Gate(GateRefusal),
+    /// These recipients are not friends; look up whether they use the app, then call again.
+    Unresolved(Vec<Uid>),
+    InvalidUser,
+    Quota {
+        used: u32,
+    },
+    IdTaken,
+}
+
+/// How a pending request is settled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Settlement {
+    /// The sender confirmed; `enqueue` puts one delivery per recipient into the outbox.
+    Send { enqueue: bool },
+    /// The sender cancelled (or the platform refused): the quota taken is given back.
+    Cancel { detail: String },
+    /// mixi's dialog sent the request to `chosen`; the others are dropped and refunded.
+    Mixi {
+        platform_request_id: String,
+        chosen: Vec<Uid>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SettleOutcome {
+    Settled { refunded: u32 },
+    Missing,
+    AlreadySettled(RequestStatus),
+    Expired,
+}
+
+/// How long a request record is kept after its confirmation page expired, so that
+/// operators can still see what happened to it.
+pub const REQUEST_RETENTION: Duration = Duration::from_secs(7 * 86_400);
+/// How long a day's quota counter is kept (longer than any day, whatever the offset).
+pub const QUOTA_TTL: Duration = Duration::from_secs(2 * 86_400);
+/// Items kept in one sandbox inbox, newest first.
+pub const INBOX_LIMIT: usize = 200;
+/// Dead letters kept per partition, newest first.
+pub const DEAD_LETTER_LIMIT: usize = 1000;

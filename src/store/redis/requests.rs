@@ -1,0 +1,114 @@
+//! Requests on Redis: the one-round-trip sendRequest script, settlement, the sender's index.
+
+use super::decode::*;
+use super::scripts;
+use super::RedisStore;
+use crate::domain::*;
+use crate::store::ops::*;
+use crate::store::traits::*;
+use crate::store::StoreError;
+
+impl Requests for RedisStore {
+    async fn send_request(
+        &self,
+        op: &SendRequestOp,
+    ) -> Result<Result<SendOutcome, SendRefusal>, StoreError> {
+        let keys = &self.shared.keys;
+        let api = &op.gate.api_key;
+        let from = op.gate.session.uid();
+        let inv = scripts::send_request(keys, op);
+        let reply: Vec<String> = self.run_script(&inv).await?;
+        let outcome = match first_word(&reply) {
+            "PENDING" => Ok(SendOutcome::Pending),
+            "QUEUED" => {
+                self.shared
+                    .hot_partitions
+                    .lock()
+                    .expect("lock")
+                    .insert(keys.partition(api, from));
+                self.shared.wakeup.notify_waiters();
+                Ok(SendOutcome::Queued)
+            }
+            "SESSION" => Err(SendRefusal::Gate(GateRefusal::Session)),
+            "CALLID" => Err(SendRefusal::Gate(GateRefusal::CallId)),
+            "RESOLVE" => Err(SendRefusal::Unresolved(
+                reply[1..].iter().filter_map(|u| Uid::parse(u)).collect(),
+            )),
+            "INVALID_USER" => Err(SendRefusal::InvalidUser),
+            "QUOTA" => Err(SendRefusal::Quota {
+                used: reply.get(1).and_then(|u| u.parse().ok()).unwrap_or(0),
+            }),
+            "ID_TAKEN" => Err(SendRefusal::IdTaken),
+            other => return Err(corrupt(format!("send script answered {other}"))),
+        };
+        Ok(outcome)
+    }
+
+    async fn get_request(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        id: u64,
+    ) -> Result<Option<RequestRecord>, StoreError> {
+        let fields: std::collections::HashMap<String, String> = self
+            .query(::redis::cmd("HGETALL").arg(self.shared.keys.request(api_key, from, id)))
+            .await?;
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        record_from_fields(api_key, from, id, &fields).map(Some)
+    }
+
+    async fn settle_request(
+        &self,
+        record: &RequestRecord,
+        settlement: &Settlement,
+        now_ms: i64,
+    ) -> Result<SettleOutcome, StoreError> {
+        let keys = &self.shared.keys;
+        let (api, from) = (&record.api_key, record.from);
+        let enqueue = matches!(settlement, Settlement::Send { enqueue: true });
+        let inv = scripts::settle(keys, record, settlement, now_ms);
+        let reply: Vec<String> = self.run_script(&inv).await?;
+        match first_word(&reply) {
+            "OK" => {
+                if enqueue {
+                    self.shared
+                        .hot_partitions
+                        .lock()
+                        .expect("lock")
+                        .insert(keys.partition(api, from));
+                    self.shared.wakeup.notify_waiters();
+                }
+                Ok(SettleOutcome::Settled {
+                    refunded: reply.get(1).and_then(|r| r.parse().ok()).unwrap_or(0),
+                })
+            }
+            "MISSING" => Ok(SettleOutcome::Missing),
+            "EXPIRED" => Ok(SettleOutcome::Expired),
+            "DONE" => reply
+                .get(1)
+                .and_then(|s| RequestStatus::parse(s))
+                .map(SettleOutcome::AlreadySettled)
+                .ok_or_else(|| corrupt("settle script answered an unknown status")),
+            other => Err(corrupt(format!("settle script answered {other}"))),
+        }
+    }
+
+    async fn recent_requests(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        limit: usize,
+    ) -> Result<Vec<u64>, StoreError> {
+        let ids: Vec<String> = self
+            .query(
+                ::redis::cmd("LRANGE")
+                    .arg(self.shared.keys.request_index(api_key, from))
+                    .arg(0)
+                    .arg(limit.max(1) as i64 - 1),
+            )
+            .await?;
+        Ok(ids.iter().filter_map(|i| i.parse().ok()).collect())
+    }
+}

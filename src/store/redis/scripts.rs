@@ -1,0 +1,252 @@
+//! The Lua scripts (files in `lua/`) and one typed argument builder per script, so that
+//! the order of KEYS and ARGV is written down once, beside the script it feeds.
+//!
+//! Invariant: every key a builder passes shares one hash tag (the sender's partition, or
+//! for inboxes the recipient's), so each script runs unchanged on Redis Cluster.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use ::redis::{Script, ScriptInvocation};
+
+use super::super::keys::{Keys, OUTBOX_GROUP};
+use crate::domain::*;
+use crate::store::ops::*;
+
+macro_rules! script {
+    ($name:ident, $file:literal) => {
+        pub static $name: LazyLock<Script> =
+            LazyLock::new(|| Script::new(include_str!(concat!("lua/", $file))));
+    };
+}
+
+script!(PUT_SESSION, "put_session.lua");
+script!(GATE, "gate.lua");
+script!(SEND_REQUEST, "send_request.lua");
+script!(INBOX_DELIVER, "inbox_deliver.lua");
+script!(SETTLE, "settle.lua");
+script!(RESCHEDULE, "reschedule.lua");
+script!(PROMOTE, "promote.lua");
+script!(DEAD_LETTER, "dead_letter.lua");
+script!(COMPLETE_DELIVERY, "complete_delivery.lua");
+
+fn flag(b: bool) -> &'static str {
+    if b {
+        "1"
+    } else {
+        "0"
+    }
+}
+
+/// KEYS: session. ARGV: api_key, uid, expires_at_ms, ttl_ms.
+pub fn put_session(
+    keys: &Keys,
+    key: &SessionKey,
+    record: &SessionRecord,
+    ttl: Duration,
+) -> ScriptInvocation<'static> {
+    let mut inv = PUT_SESSION.prepare_invoke();
+    inv.key(keys.session(&record.api_key, key))
+        .arg(record.api_key.as_str())
+        .arg(record.uid.get())
+        .arg(record.expires_at_ms)
+        .arg(ttl.as_millis().max(1) as u64);
+    inv
+}
+
+/// KEYS: session. ARGV: api_key, uid, sortable call_id (or ""), now_ms.
+pub fn gate(keys: &Keys, gate: &CallGate) -> ScriptInvocation<'static> {
+    let mut inv = GATE.prepare_invoke();
+    inv.key(keys.session(&gate.api_key, &gate.session))
+        .arg(gate.api_key.as_str())
+        .arg(gate.session.uid().get())
+        .arg(gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
+        .arg(gate.now_ms);
+    inv
+}
+
+/// KEYS: session, friends, quota, request, outbox, request index.
+/// ARGV: see `lua/send_request.lua`; recipients, then known app users, come last.
+pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static> {
+    let api = &op.gate.api_key;
+    let from = op.gate.session.uid();
+    let r = &op.request;
+    let retention =
+        (r.expires_at_ms - r.created_at_ms).max(0) as u64 / 1000 + REQUEST_RETENTION.as_secs();
+    let mut inv = SEND_REQUEST.prepare_invoke();
+    inv.key(keys.session(api, &op.gate.session))
+        .key(keys.friends(api, from))
+        .key(keys.quota(api, from, &op.quota_day))
+        .key(keys.request(api, from, r.id))
+        .key(keys.outbox_of(api, from))
+        .key(keys.request_index(api, from))
+        .arg(api.as_str())
+        .arg(from.get())
+        .arg(op.gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
+        .arg(op.gate.now_ms)
+        .arg(op.quota_limit)
+        .arg(QUOTA_TTL.as_secs())
+        .arg(flag(op.direct_delivery))
+        .arg(flag(op.recipients_resolved))
+        .arg(r.id)
+        .arg(&r.kind)
+        .arg(&r.content)
+        .arg(r.image.as_deref().unwrap_or(""))
+        .arg(flag(r.invite))
+        .arg(&r.token_hash)
+        .arg(r.expires_at_ms)
+        .arg(retention)
+        .arg(keys.wakeup_channel())
+        .arg(&op.quota_day)
+        .arg(op.recipients.len());
+    for uid in &op.recipients {
+        inv.arg(uid.get());
+    }
+    for uid in &op.known_app_users {
+        inv.arg(uid.get());
+    }
+    inv
+}
+
+/// KEYS: request, outbox, quota of the request's day. ARGV: action (send | cancel | mixi),
+/// now_ms, wake-up channel, api_key, from, id, enqueue, platform request id, detail, chosen...
+pub fn settle(
+    keys: &Keys,
+    record: &RequestRecord,
+    settlement: &Settlement,
+    now_ms: i64,
+) -> ScriptInvocation<'static> {
+    let (api, from, id) = (&record.api_key, record.from, record.id);
+    let (action, enqueue, platform_id, detail, chosen): (&str, bool, &str, &str, &[Uid]) =
+        match settlement {
+            Settlement::Send { enqueue } => ("send", *enqueue, "", "", &[]),
+            Settlement::Cancel { detail } => ("cancel", false, "", detail.as_str(), &[]),
+            Settlement::Mixi {
+                platform_request_id,
+                chosen,
+            } => (
+                "mixi",
+                false,
+                platform_request_id.as_str(),
+                "not chosen in the mixi dialog",
+                chosen.as_slice(),
+            ),
+        };
+    let mut inv = SETTLE.prepare_invoke();
+    inv.key(keys.request(api, from, id))
+        .key(keys.outbox_of(api, from))
+        .key(keys.quota(api, from, &record.quota_day))
+        .arg(action)
+        .arg(now_ms)
+        .arg(keys.wakeup_channel())
+        .arg(api.as_str())
+        .arg(from.get())
+        .arg(id)
+        .arg(flag(enqueue))
+        .arg(platform_id)
+        .arg(detail);
+    for uid in chosen {
+        inv.arg(uid.get());
+    }
+    inv
+}
+
+/// KEYS: the recipient's inbox and its seen-set. ARGV: "from:id", item JSON, limit, ttl.
+pub fn inbox_deliver(
+    keys: &Keys,
+    d: &Delivery,
+    item_json: &str,
+    limit: usize,
+    ttl_secs: u64,
+) -> ScriptInvocation<'static> {
+    let mut inv = INBOX_DELIVER.prepare_invoke();
+    inv.key(keys.inbox(&d.api_key, d.to))
+        .key(keys.inbox_seen(&d.api_key, d.to))
+        .arg(format!("{}:{}", d.from, d.id))
+        .arg(item_json)
+        .arg(limit)
+        .arg(ttl_secs);
+    inv
+}
+
+/// KEYS: outbox, delayed set, request. ARGV: group, entry id, due_ms, member, to, reason.
+pub fn reschedule(
+    keys: &Keys,
+    d: &Delivery,
+    due_ms: i64,
+    attempt: u32,
+    reason: &str,
+) -> ScriptInvocation<'static> {
+    let p = keys.partition(&d.api_key, d.from);
+    let member = serde_json::json!({
+        "api": d.api_key.as_str(),
+        "from": d.from.to_string(),
+        "id": d.id.to_string(),
+        "to": d.to.to_string(),
+        "n": attempt.to_string(),
+        // Keeps two waits of the same message apart in the set.
+        "h": d.handle,
+    })
+    .to_string();
+    let mut inv = RESCHEDULE.prepare_invoke();
+    inv.key(keys.outbox(p))
+        .key(keys.delayed(p))
+        .key(keys.request(&d.api_key, d.from, d.id))
+        .arg(OUTBOX_GROUP)
+        .arg(&d.handle)
+        .arg(due_ms)
+        .arg(member)
+        .arg(d.to.get())
+        .arg(reason);
+    inv
+}
+
+/// KEYS: delayed set, outbox of partition `p`. ARGV: now_ms, at most this many.
+pub fn promote(keys: &Keys, p: u16, now_ms: i64, max: usize) -> ScriptInvocation<'static> {
+    let mut inv = PROMOTE.prepare_invoke();
+    inv.key(keys.delayed(p))
+        .key(keys.outbox(p))
+        .arg(now_ms)
+        .arg(max);
+    inv
+}
+
+/// KEYS: request, outbox, dead letters. ARGV: group, entry id, to, last error, item, limit.
+pub fn dead_letter(
+    keys: &Keys,
+    d: &Delivery,
+    last_error: &str,
+    item_json: &str,
+    limit: usize,
+) -> ScriptInvocation<'static> {
+    let p = keys.partition(&d.api_key, d.from);
+    let mut inv = DEAD_LETTER.prepare_invoke();
+    inv.key(keys.request(&d.api_key, d.from, d.id))
+        .key(keys.outbox(p))
+        .key(keys.dead(p))
+        .arg(OUTBOX_GROUP)
+        .arg(&d.handle)
+        .arg(d.to.get())
+        .arg(last_error)
+        .arg(item_json)
+        .arg(limit);
+    inv
+}
+
+/// KEYS: request, outbox. ARGV: group, entry id, to, final state, detail.
+pub fn complete_delivery(
+    keys: &Keys,
+    d: &Delivery,
+    state: DeliveryState,
+    detail: &str,
+) -> ScriptInvocation<'static> {
+    let mut inv = COMPLETE_DELIVERY.prepare_invoke();
+    inv.key(keys.request(&d.api_key, d.from, d.id))
+        .key(keys.outbox_of(&d.api_key, d.from))
+        .arg(OUTBOX_GROUP)
+        .arg(&d.handle)
+        .arg(d.to.get())
+        .arg(state.as_str())
+        .arg(detail);
+    inv
+}

@@ -1,0 +1,171 @@
+//! The store's operations, one trait per role, and [`Store`], which is all of them.
+//!
+//! Invariants:
+//! - Every operation is atomic on its own (one Lua script or one command on Redis, one
+//!   critical section in memory); none leaves a half-made change behind on failure.
+//! - Code that needs one role asks for that role; the composition root hands out a
+//!   [`Store`], which has them all.
+
+use std::future::Future;
+use std::time::Duration;
+
+use super::ops::*;
+use super::StoreError;
+use crate::domain::*;
+
+type Res<T> = Result<T, StoreError>;
+
+/// Sessions and the call gate every authenticated legacy call passes.
+pub trait Sessions: Clone + Send + Sync + 'static {
+    fn put_session(
+        &self,
+        key: &SessionKey,
+        record: &SessionRecord,
+        ttl: Duration,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// Checks the session and call_id; advances the high-water mark on success.
+    fn gate_call(
+        &self,
+        gate: &CallGate,
+    ) -> impl Future<Output = Res<Result<(), GateRefusal>>> + Send;
+}
+
+/// Requests: created by sendRequest, settled by the confirmation page.
+pub trait Requests: Clone + Send + Sync + 'static {
+    fn send_request(
+        &self,
+        op: &SendRequestOp,
+    ) -> impl Future<Output = Res<Result<SendOutcome, SendRefusal>>> + Send;
+    fn get_request(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        id: u64,
+    ) -> impl Future<Output = Res<Option<RequestRecord>>> + Send;
+    /// Settles a pending, unexpired request; at most one settlement ever succeeds.
+    fn settle_request(
+        &self,
+        record: &RequestRecord,
+        settlement: &Settlement,
+        now_ms: i64,
+    ) -> impl Future<Output = Res<SettleOutcome>> + Send;
+    /// The ids of `from`'s latest requests (at most 100 are kept), newest first.
+    fn recent_requests(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        limit: usize,
+    ) -> impl Future<Output = Res<Vec<u64>>> + Send;
+}
+
+/// The social graph the gateway knows: friendships and who uses the app.
+pub trait Graph: Clone + Send + Sync + 'static {
+    /// Which of `uids` use the app.
+    fn app_users(
+        &self,
+        api_key: &ApiKey,
+        uids: &[Uid],
+    ) -> impl Future<Output = Res<Vec<Uid>>> + Send;
+    /// Replaces `uid`'s friends; friendship is symmetric, so both sides change.
+    fn set_friends(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        friends: &[Uid],
+    ) -> impl Future<Output = Res<()>> + Send;
+    fn set_installed(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        installed: bool,
+    ) -> impl Future<Output = Res<()>> + Send;
+}
+
+/// Daily allocations.
+pub trait Quotas: Clone + Send + Sync + 'static {
+    fn quota_used(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        day: &str,
+    ) -> impl Future<Output = Res<u32>> + Send;
+}
+
+/// The durable outbox of deliveries.
+pub trait Outbox: Clone + Send + Sync + 'static {
+    /// Takes up to `max` deliveries for `consumer`; they stay in flight until completed.
+    fn claim_deliveries(
+        &self,
+        consumer: &str,
+        max: usize,
+    ) -> impl Future<Output = Res<Vec<Delivery>>> + Send;
+    /// Puts an in-flight delivery aside until `due_ms`, with `attempt` failures so far.
+    fn reschedule_delivery(
+        &self,
+        delivery: &Delivery,
+        due_ms: i64,
+        attempt: u32,
+        reason: &str,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// Gives up on an in-flight delivery: dead on its request, and in the dead letters.
+    fn dead_letter(
+        &self,
+        delivery: &Delivery,
+        last_error: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// Records the recipient's final state on the request and releases the delivery.
+    fn complete_delivery(
+        &self,
+        delivery: &Delivery,
+        state: DeliveryState,
+        detail: &str,
+    ) -> impl Future<Output = Res<()>> + Send;
+    fn outbox_counts(&self) -> impl Future<Output = Res<OutboxCounts>> + Send;
+    /// The newest dead letters first.
+    fn dead_letters(&self, limit: usize) -> impl Future<Output = Res<Vec<DeadLetter>>> + Send;
+    /// Returns when deliveries may be waiting, or after `timeout`.
+    fn wait_for_deliveries(&self, timeout: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// Platforms' rate windows, taken before sending.
+pub trait RateWindows: Clone + Send + Sync + 'static {
+    /// Takes the rate window of `key` for `window`; when it is already taken, answers how
+    /// long until it is free.
+    fn take_rate_window(
+        &self,
+        key: &RateKey,
+        window: Duration,
+    ) -> impl Future<Output = Res<Option<Duration>>> + Send;
+    /// Frees a rate window taken for a message the platform cannot have counted.
+    fn release_rate_window(&self, key: &RateKey) -> impl Future<Output = Res<()>> + Send;
+}
+
+/// Sandbox inboxes.
+pub trait Inboxes: Clone + Send + Sync + 'static {
+    /// Puts `item` into the recipient's sandbox inbox, once per (request, recipient).
+    fn deliver_to_inbox(
+        &self,
+        delivery: &Delivery,
+        item: &InboxItem,
+    ) -> impl Future<Output = Res<()>> + Send;
+    fn inbox(&self, api_key: &ApiKey, uid: Uid)
+        -> impl Future<Output = Res<Vec<InboxItem>>> + Send;
+}
+
+/// Every role of the store. Implemented by `MemoryStore`, `RedisStore` and `AnyStore`.
+pub trait Store:
+    Sessions
+    + Requests
+    + Graph
+    + Quotas
+    + Outbox
+    + RateWindows
+    + Inboxes
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+    fn ping(&self) -> impl Future<Output = Res<()>> + Send;
+}
