@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::container::Container;
+use crate::helpers::container::Container;
 use crate::helpers::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fbbridge");

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::container::{Behaviour, Container};
+use crate::helpers::container::{Behaviour, Container};
 use crate::helpers::*;
 
 const CONTENT: &str = "Come build the tallest sandwich in the world with me today! <fb:req-choice url=\"http://apps.example.com/game/play?level=3\" label=\"Play\"/>";

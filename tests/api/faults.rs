@@ -7,12 +7,11 @@
 //! about; under a loaded test machine a 2 s timeout can fire on a healthy container.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fbbridge::store::prelude::*;
 
-use crate::container::{Behaviour, Container};
+use crate::helpers::container::{Behaviour, Container};
 use crate::helpers::*;
 
 const APP: &str = "mob";
@@ -51,66 +50,6 @@ consumer_secret = "cs"
 pair_window_secs = 1
 "#
     )
-}
-
-/// A gateway in its own process, SIGKILLed on drop.
-struct Process {
-    child: Child,
-}
-
-impl Process {
-    async fn start(config: &std::path::Path, port: u16) -> Self {
-        let log = std::fs::File::create(config.with_extension(format!("{port}.log"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_fbbridge"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the fbbridge binary starts");
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = client
-                .get(format!("http://127.0.0.1:{port}/healthz"))
-                .send()
-                .await
-            {
-                if r.status().is_success() {
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "gateway did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { child }
-    }
-
-    /// `fbbridge worker`: delivery workers alone, no HTTP.
-    fn worker(config: &std::path::Path) -> Self {
-        let log = std::fs::File::create(config.with_extension("worker.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_fbbridge"))
-            .args(["worker", "--count", "2", "--config"])
-            .arg(config)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the fbbridge binary starts");
-        Self { child }
-    }
-
-    fn sigkill(mut self) {
-        let _ = self.child.kill(); // SIGKILL on Unix
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn seed(app: &TestApp) -> String {

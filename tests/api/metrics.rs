@@ -51,3 +51,79 @@ async fn metrics_count_calls_latency_and_outbox() {
         "{later}"
     );
 }
+
+/// Consumer groups are made by every gateway that starts; the second one is answered
+/// BUSYGROUP for each partition. That is Redis saying "already there", not a failure, so it
+/// must not count as a Redis error (it used to: 256 "errors" for a healthy second gateway).
+#[tokio::test]
+async fn a_second_gateway_on_the_same_redis_reports_no_redis_errors() {
+    let redis = RedisServer::start();
+    let socket = redis.socket().display().to_string();
+    // Redis' own count of XGROUP CREATE calls, and of those it answered with an error.
+    let xgroup_calls = || {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-s", &socket, "INFO", "commandstats"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("cmdstat_xgroup|create:") || l.starts_with("cmdstat_xgroup:"))
+            .unwrap_or("")
+            .to_string();
+        let field = |name: &str| -> u64 {
+            line.split([':', ','])
+                .find_map(|kv| kv.strip_prefix(name))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("calls="), field("failed_calls="))
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut gateways = Vec::new();
+    let mut ports = Vec::new();
+    for n in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let toml = format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n\n{}\n[outbox]\nworkers = 1\n\n[[app]]\napi_key = \"{APP_KEY}\"\nsecret = \"{APP_SECRET}\"\ncallback_url = \"http://apps.example.com/a/\"\n",
+            redis_section(&redis.url())
+        );
+        let path = dir.path().join(format!("gateway{n}.toml"));
+        std::fs::write(&path, toml).unwrap();
+        gateways.push(Process::start(&path, port).await);
+        ports.push(port);
+        // The gateway's worker makes (or meets) one group per partition when it starts.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while xgroup_calls().0 < 16 * (n as u64 + 1) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "worker {n} made no groups"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    // The second gateway was answered BUSYGROUP for every partition.
+    assert_eq!(xgroup_calls(), (32, 16));
+    let client = reqwest::Client::new();
+    for port in &ports {
+        let text = client
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.contains("fbbridge_outbox_messages"), "{text}");
+        assert_eq!(
+            value_of(&text, "fbbridge_redis_errors_total"),
+            0.0,
+            "gateway on {port}:\n{text}"
+        );
+    }
+    drop(gateways);
+}

@@ -200,14 +200,15 @@ mod tests {
 
     #[test]
     fn handled_replies_are_not_failures() {
-        let busy = StoreError::from(::redis::RedisError::from((
-            ::redis::ErrorKind::Server(::redis::ServerErrorKind::ResponseError),
-            "BUSYGROUP",
-        )));
-        let _ = busy;
-        let timed_out = StoreError::TimedOut("waiting for redis");
-        assert!(is_failure(&timed_out));
-        let corrupt = StoreError::Corrupt("x".into());
-        assert!(is_failure(&corrupt));
+        let reply = |code: &str| StoreError::Redis {
+            kind: ::redis::ErrorKind::Extension,
+            code: Some(code.into()),
+            detail: String::new(),
+        };
+        assert!(!is_failure(&reply("BUSYGROUP")));
+        assert!(!is_failure(&reply("NOSCRIPT")));
+        assert!(is_failure(&reply("READONLY")));
+        assert!(is_failure(&StoreError::TimedOut("waiting for redis")));
+        assert!(is_failure(&StoreError::Corrupt("x".into())));
     }
 }
