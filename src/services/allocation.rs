@@ -31,6 +31,7 @@ impl IntegrationPoint {
 }
 
 /// `admin.getAllocation`. `point` is `None` when the name was not one of the known ones.
+#[tracing::instrument(name = "get_allocation", skip_all, fields(api_key = %caller.app.api_key))]
 pub async fn get_allocation<S: Sessions + Quotas>(
     store: &S,
     caller: &Caller<'_>,

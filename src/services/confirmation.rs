@@ -225,6 +225,7 @@ async fn settle(
 }
 
 /// `POST /send_req.php`: Send or Cancel.
+#[tracing::instrument(name = "confirm", skip_all, fields(api_key = ?fields.api_key, sender = ?fields.from, request_id = ?fields.id))]
 pub async fn confirm<S: Requests + Graph>(
     config: &Config,
     store: &S,
@@ -254,6 +255,7 @@ pub async fn confirm<S: Requests + Graph>(
 }
 
 /// `POST /send_req.php/complete`: the mixi page reports what mixi's dialog did.
+#[tracing::instrument(name = "complete", skip_all, fields(api_key = ?fields.api_key, sender = ?fields.from, request_id = ?fields.id))]
 pub async fn complete(
     config: &Config,
     store: &impl Requests,

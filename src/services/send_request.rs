@@ -58,6 +58,11 @@ pub fn confirmation_url(config: &Config, from: Uid, id: u64, api_key: &str, toke
 
 /// Runs the call. `input` is the parameters as parsed: a parameter error is answered only
 /// once the session and call_id have passed (the legacy order).
+#[tracing::instrument(
+    name = "send_request",
+    skip_all,
+    fields(api_key = %caller.app.api_key, sender = caller.session.as_ref().map(|s| s.uid().get()), request_id)
+)]
 pub async fn send_request<S: Sessions + Requests + Graph>(
     config: &Config,
     store: &S,
@@ -112,6 +117,7 @@ pub async fn send_request<S: Sessions + Requests + Graph>(
         direct_delivery,
     };
     for _attempt in 0..4 {
+        tracing::Span::current().record("request_id", op.request.id);
         match store.send_request(&op).await? {
             Ok(SendOutcome::Queued) => return Ok(SendRequestAnswer::Queued),
             Ok(SendOutcome::Pending) => {

@@ -19,6 +19,7 @@ pub struct CreatedSession {
     pub expires: DateTime<Utc>,
 }
 
+#[tracing::instrument(name = "create_session", skip_all, fields(api_key = %app.api_key, uid = %uid))]
 pub async fn create_session<S: Sessions>(
     store: &S,
     app: &App,
