@@ -3,7 +3,8 @@
 //! Invariants:
 //! - actix's own signal handling is off: the composition root decides when to stop, so
 //!   that the delivery workers stop after the HTTP server, in that order.
-//! - Every worker thread serves with a clone of one [`AppState`].
+//! - Every worker thread serves with its own [`AppState`] (its own Redis connections),
+//!   made from one shared state.
 //! - Slow or idle clients cannot hold connections forever: the request head must arrive
 //!   within `header_timeout_ms`, idle keep-alive connections close after `keep_alive_secs`,
 //!   and each worker serves at most `max_connections_per_worker` at once.
@@ -28,7 +29,7 @@ pub fn start(listener: TcpListener, state: &AppState) -> std::io::Result<Server>
     let shared = state.clone();
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(web::Data::new(shared.clone()))
+            .app_data(web::Data::new(shared.for_worker()))
             .wrap(RequestIdentity)
             .configure(super::configure)
     })

@@ -1,11 +1,10 @@
 //! Connections to Redis and the time bound around every command.
 //!
 //! Invariants:
-//! - A connection's driver tasks run on the store's home runtime (the one that made the
-//!   store, which outlives the actix workers): the single-server client spawns its
-//!   reconnections there by itself, the cluster connection is made there
-//!   ([`Connections::get`]), and `RedisStore::warm_up` makes the first connection there.
-//!   Actix workers only send commands to it, so none dies with a worker's runtime.
+//! - A [`Connections`] lives on the runtime that made it (its home): the single-server
+//!   client spawns its reconnections there, the cluster connection is made there
+//!   ([`Connections::get`]). Each actix worker makes its own (see `RedisStore`), so no
+//!   connection dies with another worker's runtime and no call hops to another thread.
 //! - Every command and script runs within the store's bound; past it the caller gets
 //!   [`StoreError::TimedOut`] and the next call tries again (the connection is re-made lazily).
 //! - `fbbridge_redis_errors_total` counts real failures only: replies the caller expects

@@ -9,8 +9,13 @@
 //! - Deliveries live in per-partition streams read by one consumer group; an entry leaves
 //!   its stream only when a worker completed it (XACK + XDEL in one script), so a crash
 //!   between claim and completion redelivers it (XAUTOCLAIM after [`RECLAIM_IDLE`]).
-//! - One set of connections per store, living on the runtime that made the store (see
-//!   [`conn`]): the gateway's actix workers and delivery workers all share it.
+//! - Each copy of the store that runs on its own runtime (each actix worker, and the
+//!   delivery workers' runtime) has its own connections, made on that runtime (see
+//!   [`conn`]); everything else (keys, wake-ups, the outbox's bookkeeping) is shared.
+//! - A connection found broken by any copy (an I/O error, or the wake-up subscription
+//!   lost) bumps a shared generation, and every copy re-makes its connections before its
+//!   next command: after a Redis restart, the copies that had been idle do not each fail
+//!   their first call on a dead socket.
 
 mod conn;
 mod decode;
@@ -23,6 +28,7 @@ pub mod scripts;
 mod sessions;
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -48,6 +54,7 @@ const INBOX_TTL_SECS: u64 = 30 * 86_400;
 
 /// What every copy of one store shares, whichever runtime it runs on.
 struct Shared {
+    settings: StoreSettings,
     keys: Keys,
     timeout: Duration,
     /// The server to subscribe to for wake-ups (any node of a cluster will do).
@@ -58,14 +65,22 @@ struct Shared {
     last_sweep: Mutex<Option<Instant>>,
     last_reclaim: Mutex<Option<Instant>>,
     last_promote: Mutex<Option<Instant>>,
-    reclaim_idle_ms: std::sync::atomic::AtomicU64,
+    reclaim_idle_ms: AtomicU64,
     groups_ready: Mutex<bool>,
+    /// Bumped when a connection is found broken; older connections are re-made.
+    generation: AtomicU64,
+}
+
+/// The connections of one copy, and the generation they were made in.
+struct Slot {
+    made_in: u64,
+    conns: Arc<Connections>,
 }
 
 #[derive(Clone)]
 pub struct RedisStore {
     shared: Arc<Shared>,
-    conns: Arc<Connections>,
+    slot: Arc<Mutex<Slot>>,
 }
 
 impl RedisStore {
@@ -80,6 +95,7 @@ impl RedisStore {
             .unwrap_or_else(|| settings.url.clone());
         Ok(Self {
             shared: Arc::new(Shared {
+                settings: settings.clone(),
                 keys: Keys::new(&settings.key_prefix, settings.partitions),
                 timeout,
                 pubsub_url,
@@ -89,16 +105,65 @@ impl RedisStore {
                 last_sweep: Mutex::new(None),
                 last_reclaim: Mutex::new(None),
                 last_promote: Mutex::new(None),
-                reclaim_idle_ms: std::sync::atomic::AtomicU64::new(RECLAIM_IDLE.as_millis() as u64),
+                reclaim_idle_ms: AtomicU64::new(RECLAIM_IDLE.as_millis() as u64),
                 groups_ready: Mutex::new(false),
+                generation: AtomicU64::new(0),
             }),
-            conns: Arc::new(conns),
+            slot: Arc::new(Mutex::new(Slot {
+                made_in: 0,
+                conns: Arc::new(conns),
+            })),
         })
     }
 
     /// Makes the first connection now, on this (the home) runtime, so that its driver
     /// lives here rather than on whichever actix worker would have asked first. A Redis
     /// that is down is not an error here: calls answer error 2 until it is back.
+    /// The same store with connections of its own, for the current runtime (an actix
+    /// worker): a connection's driver runs on the runtime that made it and dies with it.
+    pub fn with_own_connections(&self) -> Result<Self, StoreError> {
+        Ok(Self {
+            shared: self.shared.clone(),
+            slot: Arc::new(Mutex::new(Slot {
+                made_in: self.shared.generation.load(Ordering::Acquire),
+                conns: Arc::new(Connections::new(
+                    &self.shared.settings,
+                    self.shared.timeout,
+                )?),
+            })),
+        })
+    }
+
+    /// This copy's connections, re-made first when another copy found theirs broken.
+    fn conns(&self) -> Result<Arc<Connections>, StoreError> {
+        let generation = self.shared.generation.load(Ordering::Acquire);
+        let mut slot = self.slot.lock().expect("lock");
+        if slot.made_in < generation {
+            slot.conns = Arc::new(Connections::new(
+                &self.shared.settings,
+                self.shared.timeout,
+            )?);
+            slot.made_in = generation;
+        }
+        Ok(slot.conns.clone())
+    }
+
+    /// Tells every copy that connections made until now may be broken.
+    fn connections_broken(&self) {
+        self.shared.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn noting_breakage<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(StoreError::Redis {
+            kind: ::redis::ErrorKind::Io,
+            ..
+        }) = &result
+        {
+            self.connections_broken();
+        }
+        result
+    }
+
     pub async fn warm_up(&self) {
         if let Err(e) = self.ping().await {
             tracing::warn!(error = %e, "redis not reachable yet");
@@ -137,25 +202,30 @@ impl RedisStore {
     }
 
     async fn conn(&self) -> Result<Connection, StoreError> {
-        self.conns.get().await
+        let conns = self.conns()?;
+        let conn = conns.get().await;
+        self.noting_breakage(conn)
     }
 
     async fn bounded<T>(
         &self,
         fut: impl std::future::Future<Output = ::redis::RedisResult<T>>,
     ) -> Result<T, StoreError> {
-        self.conns.bounded(fut).await
+        let result = self.conns()?.bounded(fut).await;
+        self.noting_breakage(result)
     }
 
     async fn run_script<T: ::redis::FromRedisValue>(
         &self,
         inv: &::redis::ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
-        self.conns.run_script(inv).await
+        let result = self.conns()?.run_script(inv).await;
+        self.noting_breakage(result)
     }
 
     async fn query<T: ::redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
-        self.conns.query(cmd).await
+        let result = self.conns()?.query(cmd).await;
+        self.noting_breakage(result)
     }
 }
 

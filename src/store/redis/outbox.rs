@@ -63,6 +63,8 @@ impl RedisStore {
             if let Err(e) = self.listen_once().await {
                 tracing::debug!(error = %e, "wake-up subscription lost; retrying");
             }
+            // Whatever broke the subscription may have broken the other connections too.
+            self.connections_broken();
             // Whatever arrived meanwhile is found by the periodic sweep.
             self.shared.wakeup.notify_waiters();
             tokio::time::sleep(Duration::from_secs(1)).await;
