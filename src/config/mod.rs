@@ -251,6 +251,18 @@ callback_url = "http://apps.example.com/a/"
     }
 
     #[test]
+    fn reclaim_must_outlast_two_platform_timeouts() {
+        let short = format!("{MINIMAL}\n[outbox]\nreclaim_idle_secs = 3\nhttp_timeout_ms = 2000\n");
+        let e = load_str(&short, no_env()).unwrap_err().to_string();
+        assert!(
+            e.starts_with("outbox.reclaim_idle_secs: must be at least twice"),
+            "{e}"
+        );
+        let ok = short.replace("http_timeout_ms = 2000", "http_timeout_ms = 1500");
+        assert!(load_str(&ok, no_env()).is_ok());
+    }
+
+    #[test]
     fn secrets_are_not_printed() {
         let c = load_str(MINIMAL, no_env()).unwrap();
         assert!(!format!("{c:?}").contains("s1\""));

@@ -138,6 +138,15 @@ fn outbox(outbox: &OutboxSettings) -> Result<(), ConfigError> {
     if outbox.http_timeout_ms < 100 {
         return Err(err("outbox.http_timeout_ms", "must be at least 100"));
     }
+    if outbox.reclaim_idle_secs.saturating_mul(1000) < outbox.http_timeout_ms.saturating_mul(2) {
+        return Err(err(
+            "outbox.reclaim_idle_secs",
+            format!(
+                "must be at least twice outbox.http_timeout_ms ({} ms): a delivery being sent would be taken over by another worker and sent twice",
+                outbox.http_timeout_ms
+            ),
+        ));
+    }
     if outbox.retry_schedule_secs.is_empty() {
         return Err(err("outbox.retry_schedule_secs", "needs at least one wait"));
     }

@@ -6,6 +6,8 @@
 //!   recipient already delivered, dropped or dead is not sent again.
 //! - Rate windows are taken BEFORE sending; a message that would break one waits for it
 //!   (without spending an attempt) instead of burning a 503.
+//! - A delivery is sent only by the worker that holds its lease: the lease is renewed just
+//!   before sending, and a delivery another worker took over is left to that worker.
 //! - The sandbox inbox is written here, by the worker, in the recipient's partition: never
 //!   inside the legacy call.
 
@@ -42,12 +44,12 @@ pub fn inbox_item(
 }
 
 /// Delivers one message and records what became of it.
-pub async fn deliver<S: Store>(store: &S, ctx: &WorkerContext, d: &Delivery) {
+pub async fn deliver<S: Store>(store: &S, ctx: &WorkerContext, d: &Delivery, consumer: &str) {
     let span = tracing::info_span!(
         "delivery",
         api_key = %d.api_key, from = %d.from, request_id = d.id, to = %d.to, attempt = d.attempt
     );
-    if let Err(e) = deliver_once(store, ctx, d).instrument(span).await {
+    if let Err(e) = deliver_once(store, ctx, d, consumer).instrument(span).await {
         // Left in flight: another attempt comes when the entry is reclaimed.
         tracing::warn!(error = %e, from = %d.from, id = d.id, to = %d.to, "delivery not recorded; will be redone");
     }
@@ -57,7 +59,14 @@ async fn deliver_once<S: Store>(
     store: &S,
     ctx: &WorkerContext,
     d: &Delivery,
+    consumer: &str,
 ) -> Result<(), StoreError> {
+    // The batch was claimed a while ago: hold this one afresh, or leave it to the worker
+    // that took it over (sending it here too would send it twice).
+    if !store.renew_lease(d, consumer).await? {
+        tracing::info!("taken over by another worker; not sent here");
+        return Ok(());
+    }
     let Some(app) = ctx.config.app(d.api_key.as_str()) else {
         return store
             .dead_letter(d, "app no longer configured", now_ms())

@@ -33,7 +33,7 @@ pub async fn run_worker<S: Store>(
             Ok(batch) => {
                 let mut rest = batch.into_iter();
                 for delivery in rest.by_ref() {
-                    deliver(&store, &ctx, &delivery).await;
+                    deliver(&store, &ctx, &delivery, &consumer).await;
                     if *shutdown.borrow() {
                         break;
                     }

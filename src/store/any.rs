@@ -86,6 +86,9 @@ impl Outbox for AnyStore {
     async fn claim_deliveries(&self, consumer: &str, max: usize) -> Res<Vec<Delivery>> {
         delegate!(self, s => s.claim_deliveries(consumer, max))
     }
+    async fn renew_lease(&self, d: &Delivery, consumer: &str) -> Res<bool> {
+        delegate!(self, s => s.renew_lease(d, consumer))
+    }
     async fn reschedule_delivery(
         &self,
         d: &Delivery,

@@ -413,6 +413,11 @@ impl Outbox for MemoryStore {
         Ok(taken)
     }
 
+    async fn renew_lease(&self, d: &Delivery, _consumer: &str) -> Result<bool, StoreError> {
+        // One process, and nothing is ever reclaimed: a delivery in flight is its taker's.
+        Ok(self.lock().in_flight.contains_key(&d.handle))
+    }
+
     async fn reschedule_delivery(
         &self,
         d: &Delivery,

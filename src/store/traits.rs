@@ -99,6 +99,14 @@ pub trait Outbox: Clone + Send + Sync + 'static {
         consumer: &str,
         max: usize,
     ) -> impl Future<Output = Res<Vec<Delivery>>> + Send;
+    /// Renews `consumer`'s hold on an in-flight delivery just before sending it, so that no
+    /// other worker takes it over meanwhile; false when another worker already has (then
+    /// this one must not send it).
+    fn renew_lease(
+        &self,
+        delivery: &Delivery,
+        consumer: &str,
+    ) -> impl Future<Output = Res<bool>> + Send;
     /// Puts an in-flight delivery aside until `due_ms`, with `attempt` failures so far.
     fn reschedule_delivery(
         &self,

@@ -33,8 +33,8 @@ timeout_ms = 500
 [outbox]
 workers = {workers}
 retry_schedule_secs = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
-reclaim_idle_secs = 1
-http_timeout_ms = 10000
+reclaim_idle_secs = 10
+http_timeout_ms = 5000
 
 [[app]]
 api_key = "{APP}"
@@ -160,7 +160,7 @@ async fn redis_restarted_between_confirmation_and_delivery() {
     let mut config = test_config(&redis_section(&redis.url()), |t| {
         t.replace(
             "[outbox]\nworkers = 1",
-            "[outbox]\nworkers = 1\nretry_schedule_secs = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nreclaim_idle_secs = 1\nhttp_timeout_ms = 10000",
+            "[outbox]\nworkers = 1\nretry_schedule_secs = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nreclaim_idle_secs = 10\nhttp_timeout_ms = 5000",
         ) + &format!(
             "\n[[app]]\napi_key = \"{APP}\"\nsecret = \"{APP}-secret\"\ncallback_url = \"http://apps.example.com/game/\"\ndaily_request_limit = 100\nplatform = \"mobage\"\n[app.upstream]\nendpoint = \"http://127.0.0.1:{container_port}\"\nconsumer_key = \"ck\"\nconsumer_secret = \"cs\"\npair_window_secs = 1\n"
         )

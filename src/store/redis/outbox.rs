@@ -237,6 +237,11 @@ impl Outbox for RedisStore {
         Ok(out)
     }
 
+    async fn renew_lease(&self, d: &Delivery, consumer: &str) -> Result<bool, StoreError> {
+        let inv = scripts::renew_lease(&self.shared.keys, d, consumer);
+        Ok(self.run_script::<i64>(&inv).await? == 1)
+    }
+
     async fn reschedule_delivery(
         &self,
         d: &Delivery,

@@ -29,6 +29,7 @@ script!(RESCHEDULE, "reschedule.lua");
 script!(PROMOTE, "promote.lua");
 script!(DEAD_LETTER, "dead_letter.lua");
 script!(COMPLETE_DELIVERY, "complete_delivery.lua");
+script!(RENEW_LEASE, "renew_lease.lua");
 
 fn flag(b: bool) -> &'static str {
     if b {
@@ -230,6 +231,16 @@ pub fn dead_letter(
         .arg(last_error)
         .arg(item_json)
         .arg(limit);
+    inv
+}
+
+/// KEYS: outbox. ARGV: group, consumer, entry id.
+pub fn renew_lease(keys: &Keys, d: &Delivery, consumer: &str) -> ScriptInvocation<'static> {
+    let mut inv = RENEW_LEASE.prepare_invoke();
+    inv.key(keys.outbox_of(&d.api_key, d.from))
+        .arg(OUTBOX_GROUP)
+        .arg(consumer)
+        .arg(&d.handle);
     inv
 }
 
