@@ -95,3 +95,95 @@ async fn send(app: &TestApp, session: &str, call_id: &str, to: &str) -> Answer {
     app.send_request_as(APP_KEY, APP_SECRET, session, to, &[("call_id", call_id)])
         .await
 }
+
+/// A parameter flood without credentials: one 126 KB body of ~18,000 distinct keys. Merging
+/// is linear, decoding stops at 1,000 parameters (error 100), and the echo is bounded, so
+/// twelve of them at once cost little CPU and leave honest calls unaffected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parameter_flood_costs_little_and_leaves_honest_calls_alone() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let toml = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nadmin_token = \"{ADMIN_TOKEN}\"\nmax_body_bytes = 262144\n\n{}\n[outbox]\nworkers = 0\n\n[[app]]\napi_key = \"{APP_KEY}\"\nsecret = \"{APP_SECRET}\"\ncallback_url = \"http://apps.example.com/a/\"\nrequire_call_id = false\n",
+        redis_section(&redis.url())
+    );
+    let path = dir.path().join("gateway.toml");
+    std::fs::write(&path, toml).unwrap();
+    let gateway = Process::start(&path, port).await;
+    let app = TestApp::remote(port);
+    let session = app.session_in(APP_KEY, 1001).await.0;
+
+    let mut flood = String::from("format=JSON&");
+    let mut k = 0;
+    while flood.len() < 126_000 {
+        flood.push_str(&format!("k{k}=1&"));
+        k += 1;
+    }
+    let flood = flood.trim_end_matches('&').to_string();
+    println!("flood: {} bytes, {k} keys", flood.len());
+
+    let honest = |app: &TestApp| {
+        let session = session.clone();
+        let app = TestApp::remote(app.port);
+        async move {
+            let started = Instant::now();
+            let ans = app
+                .call_signed(
+                    &[
+                        ("method", "admin.getAllocation"),
+                        ("api_key", APP_KEY),
+                        ("session_key", &session),
+                        ("format", "JSON"),
+                        ("integration_point_name", "requests_remaining"),
+                    ],
+                    APP_SECRET,
+                )
+                .await;
+            (ans.body, started.elapsed())
+        }
+    };
+    let before = gateway.cpu_time();
+    let floods: Vec<_> = (0..12)
+        .map(|_| {
+            let client = reqwest::Client::new();
+            let body = flood.clone();
+            let url = format!("http://127.0.0.1:{port}/restserver.php");
+            tokio::spawn(async move {
+                let res = client
+                    .post(url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut slowest = Duration::ZERO;
+    for _ in 0..10 {
+        let (body, took) = honest(&app).await;
+        assert_eq!(body, "10", "an honest call during the flood");
+        slowest = slowest.max(took);
+    }
+    let mut largest = 0;
+    for f in floods {
+        let (status, body) = f.await.unwrap();
+        assert_eq!(status, 200);
+        assert!(body.starts_with("{\"error_code\":100,"), "{}", &body[..80]);
+        largest = largest.max(body.len());
+    }
+    let cpu = gateway.cpu_time() - before;
+    println!(
+        "flood: 12 requests took {cpu:?} of gateway CPU ({:?} each), answers at most {largest} bytes, slowest honest call {slowest:?}",
+        cpu / 12
+    );
+    assert!(cpu / 12 <= Duration::from_millis(50), "{cpu:?} for 12");
+    assert!(largest < 8 * 1024, "the echo is bounded: {largest} bytes");
+    assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+}

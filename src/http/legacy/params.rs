@@ -13,15 +13,27 @@ use std::collections::HashMap;
 
 use actix_web::web::Bytes;
 
+/// At most this many parameters (query and body together) in one call; a real call has
+/// about a dozen.
+pub const MAX_PARAMS: usize = 1000;
+/// The longest query string read; legacy clients put their parameters in the body.
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Params {
     entries: Vec<(String, Vec<u8>)>,
     /// Position of each key in `entries`, so that merging many parameters stays linear.
     index: HashMap<String, usize>,
+    /// Pairs received so far, repeated keys included.
+    received: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ParamsError {
+    #[error("more than {MAX_PARAMS} parameters")]
+    TooMany,
+    #[error("query string longer than {MAX_QUERY_BYTES} bytes")]
+    QueryTooLong,
     #[error("malformed multipart body: {0}")]
     Multipart(String),
     #[error("multipart body without a boundary")]
@@ -69,10 +81,20 @@ impl Params {
         self.entries.is_empty()
     }
 
-    fn extend(&mut self, pairs: impl IntoIterator<Item = (String, Vec<u8>)>) {
+    /// Adds pairs in order, stopping (and refusing the call) past [`MAX_PARAMS`]: the rest
+    /// of a flood is never decoded.
+    fn extend(
+        &mut self,
+        pairs: impl IntoIterator<Item = (String, Vec<u8>)>,
+    ) -> Result<(), ParamsError> {
         for (k, v) in pairs {
+            if self.received == MAX_PARAMS {
+                return Err(ParamsError::TooMany);
+            }
+            self.received += 1;
             self.insert(k, v);
         }
+        Ok(())
     }
 }
 
@@ -92,8 +114,9 @@ fn url_decode(input: &[u8]) -> Vec<u8> {
     percent_encoding::percent_decode(&spaced).collect()
 }
 
-/// Parses `a=1&b=2` into pairs, in order. Empty segments are skipped; `a` alone is `a=`.
-pub fn parse_urlencoded(input: &[u8]) -> Vec<(String, Vec<u8>)> {
+/// Parses `a=1&b=2` into pairs, in order, lazily. Empty segments are skipped; `a` alone is
+/// `a=`.
+pub fn urlencoded_pairs(input: &[u8]) -> impl Iterator<Item = (String, Vec<u8>)> + '_ {
     input
         .split(|&b| b == b'&')
         .filter(|seg| !seg.is_empty())
@@ -107,7 +130,10 @@ pub fn parse_urlencoded(input: &[u8]) -> Vec<(String, Vec<u8>)> {
                 url_decode(v),
             )
         })
-        .collect()
+}
+
+pub fn parse_urlencoded(input: &[u8]) -> Vec<(String, Vec<u8>)> {
+    urlencoded_pairs(input).collect()
 }
 
 /// What kind of body a `Content-Type` header announces.
@@ -145,6 +171,9 @@ async fn parse_multipart(
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut out = Vec::new();
     loop {
+        if out.len() > MAX_PARAMS {
+            return Err(ParamsError::TooMany);
+        }
         let field = multipart
             .next_field()
             .await
@@ -160,11 +189,12 @@ async fn parse_multipart(
     Ok(out)
 }
 
-/// Query-string parameters alone: what can be echoed when the body cannot be read.
+/// Query-string parameters alone (within the bounds; what is past them is left out): what
+/// can be echoed when the body cannot be read.
 pub fn parse_query(query: Option<&str>) -> Params {
     let mut params = Params::new();
-    if let Some(q) = query {
-        params.extend(parse_urlencoded(q.as_bytes()));
+    if let Some(q) = query.filter(|q| q.len() <= MAX_QUERY_BYTES) {
+        let _ = params.extend(urlencoded_pairs(q.as_bytes()));
     }
     params
 }
@@ -175,7 +205,15 @@ pub async fn parse_request(
     content_type: Option<&str>,
     body: Bytes,
 ) -> Result<Params, (ParamsError, Params)> {
-    let mut params = parse_query(query);
+    if query.is_some_and(|q| q.len() > MAX_QUERY_BYTES) {
+        return Err((ParamsError::QueryTooLong, Params::new()));
+    }
+    let mut params = Params::new();
+    if let Some(q) = query {
+        if let Err(e) = params.extend(urlencoded_pairs(q.as_bytes())) {
+            return Err((e, params));
+        }
+    }
     if body.is_empty() {
         return Ok(params);
     }
@@ -183,15 +221,18 @@ pub async fn parse_request(
         Ok(kind) => kind,
         Err(e) => return Err((e, params)),
     };
-    match kind {
-        BodyKind::UrlEncoded => params.extend(parse_urlencoded(&body)),
+    let added = match kind {
+        BodyKind::UrlEncoded => params.extend(urlencoded_pairs(&body)),
         BodyKind::Multipart(boundary) => match parse_multipart(body, boundary).await {
             Ok(pairs) => params.extend(pairs),
-            Err(e) => return Err((e, params)),
+            Err(e) => Err(e),
         },
-        BodyKind::Ignored => {}
+        BodyKind::Ignored => Ok(()),
+    };
+    match added {
+        Ok(()) => Ok(params),
+        Err(e) => Err((e, params)),
     }
-    Ok(params)
 }
 
 /// `1`, `true`, `True` (any case) are true; empty, `0`, `false` are false; anything else is
@@ -259,6 +300,30 @@ mod tests {
             body_kind(Some("multipart/form-data")),
             Err(ParamsError::NoBoundary)
         );
+    }
+
+    #[tokio::test]
+    async fn floods_stop_at_the_bounds() {
+        let many: String = (0..=MAX_PARAMS).map(|i| format!("k{i}=1&")).collect();
+        let (e, partial) = parse_request(None, None, Bytes::from(many))
+            .await
+            .unwrap_err();
+        assert_eq!(e, ParamsError::TooMany);
+        assert_eq!(partial.len(), MAX_PARAMS);
+        let exactly: String = (0..MAX_PARAMS).map(|i| format!("k{i}=1&")).collect();
+        assert!(parse_request(None, None, Bytes::from(exactly))
+            .await
+            .is_ok());
+        let long_query = "a=".to_string() + &"x".repeat(MAX_QUERY_BYTES);
+        let (e, _) = parse_request(Some(&long_query), None, Bytes::new())
+            .await
+            .unwrap_err();
+        assert_eq!(e, ParamsError::QueryTooLong);
+        // Repeated keys count as received: they cost decoding too.
+        let repeated = "a=1&".repeat(MAX_PARAMS + 1);
+        assert!(parse_request(None, None, Bytes::from(repeated))
+            .await
+            .is_err());
     }
 
     #[test]

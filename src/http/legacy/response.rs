@@ -4,7 +4,8 @@
 //! Invariants:
 //! - One function, [`render`], produces every body; handlers never format bodies themselves.
 //! - A JSON error body starts exactly with `{"error_code"` (the Perl client looks for it).
-//! - `request_args` is always present and echoes every received parameter.
+//! - `request_args` is always present and echoes the received parameters, in order, up to
+//!   [`ECHO_LIMIT`] of them.
 //! - A `callback` is used only when it is a safe JavaScript name; otherwise the answer is
 //!   given unwrapped. Inside a JSONP wrapper `<`, `>`, `&`, U+2028 and U+2029 are escaped,
 //!   so no answer can close a `<script>` element.
@@ -127,18 +128,22 @@ pub fn render(method: &str, value: &Value, answer: &Answer) -> Rendered {
     }
 }
 
-/// Renders an error, echoing every received parameter.
+/// At most this many parameters are echoed in `request_args`, so that an answer stays small
+/// whatever the request (a real call has about a dozen).
+pub const ECHO_LIMIT: usize = 100;
+
+/// Renders an error, echoing the received parameters (the first [`ECHO_LIMIT`]).
 pub fn render_error(error: &LegacyError, params: &Params, answer: &Answer) -> Rendered {
     let code = error.code.code();
     let msg = error.code.message();
     match answer.format {
         Format::Xml => {
-            let mut body = String::with_capacity(512 + params.len() * 48);
+            let mut body = String::with_capacity(512 + params.len().min(ECHO_LIMIT) * 48);
             let _ = write!(
                 body,
                 "{XML_DECL}\n<error_response {XML_NS}>\n  <error_code>{code}</error_code>\n  <error_msg>{msg}</error_msg>\n  <request_args list=\"true\">"
             );
-            for (k, v) in params.iter() {
+            for (k, v) in params.iter().take(ECHO_LIMIT) {
                 let _ = write!(
                     body,
                     "<arg><key>{}</key><value>{}</value></arg>",
@@ -150,13 +155,13 @@ pub fn render_error(error: &LegacyError, params: &Params, answer: &Answer) -> Re
             wrap_xml(body, answer)
         }
         Format::Json => {
-            let mut body = String::with_capacity(128 + params.len() * 48);
+            let mut body = String::with_capacity(128 + params.len().min(ECHO_LIMIT) * 48);
             let _ = write!(
                 body,
                 "{{\"error_code\":{code},\"error_msg\":{},\"request_args\":[",
                 serde_json::to_string(msg).expect("strings serialise")
             );
-            for (i, (k, v)) in params.iter().enumerate() {
+            for (i, (k, v)) in params.iter().take(ECHO_LIMIT).enumerate() {
                 if i > 0 {
                     body.push(',');
                 }

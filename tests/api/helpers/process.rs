@@ -50,6 +50,25 @@ impl Process {
         Self { child }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// CPU time (user + system) the process has used so far.
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<u64> = rest
+            .split(' ')
+            .skip(11)
+            .take(2)
+            .map(|f| f.parse().unwrap())
+            .collect();
+        let ticks_per_sec = 100; // USER_HZ on Linux
+        Duration::from_millis((fields[0] + fields[1]) * 1000 / ticks_per_sec)
+    }
+
     pub fn sigkill(mut self) {
         let _ = self.child.kill(); // SIGKILL on Unix
         let _ = self.child.wait();
