@@ -1,14 +1,33 @@
 //! HTML pages: the headers every page carries.
 //!
-//! Invariant: every page is `no-store`, `nosniff`, `no-referrer` and carries the CSP it was
-//! given; a page that may not be framed also says `X-Frame-Options: DENY`.
+//! Invariants:
+//! - Every page is `no-store`, `nosniff`, `no-referrer` and carries the CSP it was given; a
+//!   page that may not be framed also says `X-Frame-Options: DENY`.
+//! - Only a mixi app's pages (its refusals included) may be framed, and only by mixi's
+//!   container ([`frame_ancestors`]): they run inside the app's gadget.
 
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
+use crate::domain::{App, Platform};
+
+/// The origins mixi serves app gadgets from (PC and smartphone).
+pub const MIXI_CONTAINER_ORIGINS: &str =
+    "https://mixi.jp https://*.mixi.jp https://*.mixi-platform.com http://*.mixi-platform.com";
+
+/// Who may frame this app's pages: mixi's container for mixi apps, nobody otherwise.
+pub fn frame_ancestors(app: Option<&App>) -> &'static str {
+    match app.map(|a| &a.platform) {
+        Some(Platform::Mixi { .. }) => MIXI_CONTAINER_ORIGINS,
+        _ => "'none'",
+    }
+}
+
 /// A CSP for pages that run no script, load nothing and post nowhere.
-pub const NOTICE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+pub fn notice_csp(frame_ancestors: &str) -> String {
+    format!("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors {frame_ancestors}; base-uri 'none'; form-action 'none'")
+}
 
 pub fn html(status: StatusCode, body: String, csp: &str) -> HttpResponse {
     let mut res = HttpResponse::build(status);

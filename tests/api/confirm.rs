@@ -499,9 +499,12 @@ async fn mixi_page_and_completion() {
     assert!(csp.contains("script-src 'nonce-"), "{csp}");
     assert!(csp.contains("http://127.0.0.1:9/opensocial.js"), "{csp}");
     assert!(
-        !csp.contains("frame-ancestors"),
-        "the mixi page runs in the gadget's frame"
+        csp.contains(
+            "frame-ancestors https://mixi.jp https://*.mixi.jp https://*.mixi-platform.com"
+        ),
+        "the mixi page runs in the gadget's frame, and only there: {csp}"
     );
+    assert!(!headers.contains_key("x-frame-options"), "{headers:?}");
     assert!(
         html.contains("<script src=\"http://127.0.0.1:9/opensocial.js\"></script>"),
         "{html}"
@@ -607,4 +610,41 @@ async fn complete_is_only_for_mixi_apps() {
         ],
     );
     assert_eq!(post(&app, "/send_req.php/complete", &fields).await.0, 400);
+}
+
+/// Inside mixi's gadget a refusal must show as a page, not as a blocked frame; everywhere
+/// else no page of the gateway may be framed at all.
+#[tokio::test]
+async fn only_mixi_pages_and_their_refusals_may_be_framed_and_only_by_mixi() {
+    let app = spawn_app_with(Backend::Redis, mixi_app).await;
+    let url = mixi_pending(&app).await;
+    let tampered = local(&app, &url).replace("&t=", "&t=0");
+    let (status, headers, _) = get(&app, &tampered).await;
+    assert_eq!(status, 403);
+    let csp = &headers["content-security-policy"];
+    assert!(
+        csp.contains("frame-ancestors https://mixi.jp https://*.mixi.jp https://*.mixi-platform.com"),
+        "{csp}"
+    );
+    assert!(!headers.contains_key("x-frame-options"));
+
+    // The same refusal for a sandbox app, an incomplete link, and the sandbox inbox: never
+    // framed, whatever the browser understands of CSP.
+    app.seed_graph(APP_KEY).await;
+    let session = app.session(1001).await;
+    let sandbox_url = app.send_request(&session, "1004", &[]).await.json();
+    let sandbox_tampered = local(&app, sandbox_url.as_str().unwrap()).replace("&t=", "&t=0");
+    for page in [
+        sandbox_tampered,
+        format!("{}/send_req.php?from=1", app.address),
+        format!("{}/sandbox/{APP_KEY}/inbox/1002", app.address),
+    ] {
+        let (_, headers, _) = get(&app, &page).await;
+        assert!(
+            headers["content-security-policy"].contains("frame-ancestors 'none'"),
+            "{page}: {headers:?}"
+        );
+        assert_eq!(headers["x-frame-options"], "DENY", "{page}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{page}");
+    }
 }

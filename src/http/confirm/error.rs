@@ -1,14 +1,15 @@
 //! Every refusal of the confirmation pages, with its status and the text a person reads:
 //! one table.
 //!
-//! Invariant: a refusal page is short, says whether anything was sent, runs no script and
-//! may not be framed (`NOTICE_CSP`, `X-Frame-Options: DENY`).
+//! Invariant: a refusal page is short, says whether anything was sent, runs no script, and
+//! may be framed only where the app's own pages may (mixi's container for mixi apps;
+//! nowhere otherwise, with `X-Frame-Options: DENY`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
-use crate::http::page::{html, NOTICE_CSP};
+use crate::http::page::{html, notice_csp};
 use crate::services::confirmation::ConfirmError;
 
 #[derive(Template)]
@@ -48,18 +49,26 @@ impl ResponseError for ConfirmError {
         page(self).0
     }
 
+    /// The refusal as a page nobody may frame (see [`refusal_page`] for mixi apps).
     fn error_response(&self) -> HttpResponse {
-        match self {
+        refusal_page(self, "'none'")
+    }
+}
+
+/// The refusal as a page that `frame_ancestors` may frame.
+pub fn refusal_page(e: &ConfirmError, frame_ancestors: &str) -> HttpResponse {
+    {
+        match e {
             ConfirmError::Store(e) => {
                 tracing::warn!(error = %e, "confirmation page: store unavailable")
             }
             ConfirmError::Render(e) => tracing::error!(error = %e, "confirmation template failed"),
             other => tracing::debug!(refusal = %other, "confirmation page refused"),
         }
-        let (status, title, message) = page(self);
+        let (status, title, message) = page(e);
         let body = NoticePage { title, message }
             .render()
             .unwrap_or_else(|_| message.to_string());
-        html(status, body, NOTICE_CSP)
+        html(status, body, &notice_csp(frame_ancestors))
     }
 }

@@ -12,9 +12,9 @@ pub mod view;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::page::html;
+use super::page::{frame_ancestors, html};
 use super::state::AppState;
-use crate::services::confirmation::{self, ConfirmError, Settled};
+use crate::services::confirmation::{self, ConfirmError, PageFields, Settled};
 
 /// Largest form body read; the page's own forms are well under 2 KiB.
 const FORM_LIMIT: usize = 16 * 1024;
@@ -48,34 +48,50 @@ fn back_to_app(settled: &Settled) -> HttpResponse {
         .finish()
 }
 
+/// The answer, or the refusal page, framable where the app's pages are.
+fn answer(
+    state: &AppState,
+    fields: Option<&PageFields>,
+    result: Result<HttpResponse, ConfirmError>,
+) -> HttpResponse {
+    result.unwrap_or_else(|e| {
+        let app = fields
+            .and_then(|f| f.api_key.as_deref())
+            .and_then(|k| state.config.app(k));
+        error::refusal_page(&e, frame_ancestors(app))
+    })
+}
+
 #[tracing::instrument(name = "confirm_show", skip_all)]
-async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ConfirmError> {
+async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let fields = forms::from_query(req.query_string());
-    let page = confirmation::show(&state.config, &state.store, &fields).await?;
-    let (body, csp) = view::render(&page)?;
-    Ok(html(StatusCode::OK, body, &csp))
+    let result = async {
+        let page = confirmation::show(&state.config, &state.store, &fields).await?;
+        let (body, csp) = view::render(&page)?;
+        Ok(html(StatusCode::OK, body, &csp))
+    }
+    .await;
+    answer(&state, Some(&fields), result)
 }
 
 /// `POST /send_req.php`: Send or Cancel.
 #[tracing::instrument(name = "confirm_post", skip_all)]
-async fn confirm(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ConfirmError> {
-    let fields = forms::from_form(content_type(&req), &body)?;
-    let settled = confirmation::confirm(&state.config, &state.store, &fields).await?;
-    Ok(back_to_app(&settled))
+async fn confirm(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    let fields = match forms::from_form(content_type(&req), &body) {
+        Ok(f) => f,
+        Err(e) => return answer(&state, None, Err(e)),
+    };
+    let result = confirmation::confirm(&state.config, &state.store, &fields).await;
+    answer(&state, Some(&fields), result.map(|s| back_to_app(&s)))
 }
 
 /// `POST /send_req.php/complete`: what mixi's dialog did.
 #[tracing::instrument(name = "confirm_complete", skip_all)]
-async fn complete(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ConfirmError> {
-    let fields = forms::from_form(content_type(&req), &body)?;
-    let settled = confirmation::complete(&state.config, &state.store, &fields).await?;
-    Ok(back_to_app(&settled))
+async fn complete(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    let fields = match forms::from_form(content_type(&req), &body) {
+        Ok(f) => f,
+        Err(e) => return answer(&state, None, Err(e)),
+    };
+    let result = confirmation::complete(&state.config, &state.store, &fields).await;
+    answer(&state, Some(&fields), result.map(|s| back_to_app(&s)))
 }

@@ -12,6 +12,7 @@ use askama::Template;
 use chrono::{TimeZone, Utc};
 
 use crate::domain::{fbml, App};
+use crate::http::page::frame_ancestors;
 use crate::platform::mixi;
 use crate::services::confirmation::{summary_line, ConfirmError, Page};
 
@@ -140,18 +141,17 @@ fn page_csp(app: &App, mixi: Option<&MixiPart>) -> String {
         "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; base-uri 'none'; form-action {}",
         form_action.join(" ")
     );
-    match mixi {
-        // The page runs inside the app's mixi gadget, in a frame by design.
-        Some(m) => {
-            csp.push_str(&format!("; script-src 'nonce-{}'", m.nonce));
-            for s in &m.scripts {
-                csp.push(' ');
-                csp.push_str(s);
-            }
-            csp.push_str("; connect-src 'self'");
+    if let Some(m) = mixi {
+        csp.push_str(&format!("; script-src 'nonce-{}'", m.nonce));
+        for s in &m.scripts {
+            csp.push(' ');
+            csp.push_str(s);
         }
-        None => csp.push_str("; frame-ancestors 'none'"),
+        csp.push_str("; connect-src 'self'");
     }
+    // A mixi page runs inside the app's gadget, framed by mixi's container by design.
+    csp.push_str("; frame-ancestors ");
+    csp.push_str(frame_ancestors(Some(app)));
     csp
 }
 
