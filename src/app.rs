@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use crate::config::{Config, StoreBackend};
 use crate::http::server::{self, Server};
 use crate::http::state::AppState;
+use crate::http::Routes;
 use crate::store::{AnyStore, MemoryStore, RedisStore, StoreError};
 
 pub fn build_store(config: &Config) -> Result<AnyStore, StoreError> {
@@ -35,7 +36,8 @@ pub fn build_store(config: &Config) -> Result<AnyStore, StoreError> {
 
 pub struct Application {
     port: u16,
-    server: Server,
+    metrics_port: Option<u16>,
+    servers: Vec<Server>,
     state: AppState,
 }
 
@@ -54,20 +56,42 @@ impl Application {
         let listener = TcpListener::bind(&config.server.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;
         let port = listener.local_addr()?.port();
+        let internal = match &config.server.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?,
+            ),
+            None => None,
+        };
+        let metrics_port = match &internal {
+            Some(l) => Some(l.local_addr()?.port()),
+            None => None,
+        };
+        let (public_routes, internal_routes) = Routes::split(&config.server);
+        let workers = config.server.workers;
         let state = AppState {
             config: Arc::new(config),
             store,
         };
-        let server = server::start(listener, &state)?;
+        let mut servers = vec![server::start(listener, &state, public_routes, workers)?];
+        if let (Some(listener), Some(routes)) = (internal, internal_routes) {
+            servers.push(server::start(listener, &state, routes, 1)?);
+        }
         Ok(Self {
             port,
-            server,
+            metrics_port,
+            servers,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The internal listener's port, when `server.metrics_listen` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn store(&self) -> AnyStore {
@@ -91,7 +115,7 @@ impl Application {
             self.state.config.outbox.workers,
             stop_rx,
         );
-        let served = server::run_until(self.server, shutdown).await;
+        let served = server::run_until(self.servers, shutdown).await;
         let _ = stop_tx.send(true);
         for w in workers {
             let _ = w.await;

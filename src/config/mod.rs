@@ -40,6 +40,10 @@ pub struct ServerSettings {
     pub max_connections_per_worker: usize,
     /// `text` (human-readable) or `json` (one object a line).
     pub log_format: LogFormat,
+    /// When set, `/metrics` is served here (an internal address) and not on `listen`.
+    pub metrics_listen: Option<String>,
+    /// With `metrics_listen`: the admin API moves there too.
+    pub admin_on_metrics_listen: bool,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
@@ -66,6 +70,8 @@ impl Default for ServerSettings {
             keep_alive_secs: 5,
             max_connections_per_worker: 25_000,
             log_format: LogFormat::Text,
+            metrics_listen: None,
+            admin_on_metrics_listen: false,
         }
     }
 }

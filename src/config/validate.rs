@@ -88,6 +88,19 @@ fn server(server: &ServerSettings) -> Result<(), ConfigError> {
         ));
     }
     check_http_url("server.public_url", &server.public_url)?;
+    if let Some(internal) = &server.metrics_listen {
+        if internal.parse::<std::net::SocketAddr>().is_err() {
+            return Err(err(
+                "server.metrics_listen",
+                format!("`{internal}` is not an address:port"),
+            ));
+        }
+    } else if server.admin_on_metrics_listen {
+        return Err(err(
+            "server.admin_on_metrics_listen",
+            "needs server.metrics_listen",
+        ));
+    }
     if let Some(token) = &server.admin_token {
         if token.expose().len() < 8 {
             return Err(err("server.admin_token", "must be at least 8 characters"));

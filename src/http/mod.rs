@@ -20,11 +20,55 @@ pub mod state;
 
 use actix_web::web;
 
-/// Every route of the gateway.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    legacy::configure(cfg);
-    confirm::configure(cfg);
-    sandbox::configure(cfg);
-    admin::configure(cfg);
-    ops::configure(cfg);
+/// Which routes one listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Routes {
+    /// The legacy API, confirmation and sandbox pages, `/healthz`, `/readyz`.
+    pub public: bool,
+    pub metrics: bool,
+    pub admin: bool,
+}
+
+impl Routes {
+    /// The main listener's routes and, when there is one, the internal listener's.
+    pub fn split(settings: &crate::config::ServerSettings) -> (Routes, Option<Routes>) {
+        match settings.metrics_listen {
+            None => (
+                Routes {
+                    public: true,
+                    metrics: true,
+                    admin: true,
+                },
+                None,
+            ),
+            Some(_) => {
+                let admin_inside = settings.admin_on_metrics_listen;
+                (
+                    Routes {
+                        public: true,
+                        metrics: false,
+                        admin: !admin_inside,
+                    },
+                    Some(Routes {
+                        public: false,
+                        metrics: true,
+                        admin: admin_inside,
+                    }),
+                )
+            }
+        }
+    }
+}
+
+/// The routes of one listener.
+pub fn configure(cfg: &mut web::ServiceConfig, routes: Routes) {
+    if routes.public {
+        legacy::configure(cfg);
+        confirm::configure(cfg);
+        sandbox::configure(cfg);
+    }
+    if routes.admin {
+        admin::configure(cfg);
+    }
+    ops::configure(cfg, routes.metrics);
 }

@@ -1,6 +1,9 @@
 //! Operations endpoints: `/healthz` (alive), `/readyz` (store reachable), `/metrics`.
 //!
-//! Invariant: `/metrics` reads the outbox depth from the store at scrape time, so every
+//! Invariants:
+//! - `/metrics` is served on the internal listener when `server.metrics_listen` is set, and
+//!   then not on the public one.
+//! - `/metrics` reads the outbox depth from the store at scrape time, so every
 //! gateway reports the same, shared numbers.
 
 use actix_web::http::header;
@@ -9,10 +12,13 @@ use actix_web::{web, HttpResponse};
 use super::state::AppState;
 use crate::store::{Outbox, Store};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// `/healthz` and `/readyz` on every listener (probes); `/metrics` where `metrics` says.
+pub fn configure(cfg: &mut web::ServiceConfig, metrics: bool) {
     cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics_text));
+        .route("/readyz", web::get().to(readyz));
+    if metrics {
+        cfg.route("/metrics", web::get().to(metrics_text));
+    }
 }
 
 async fn healthz() -> HttpResponse {

@@ -17,23 +17,29 @@ use actix_web::{web, App, HttpServer};
 
 use super::request_id::RequestIdentity;
 use super::state::AppState;
+use super::Routes;
 
 pub use actix_web::dev::Server;
 
 /// How long a graceful stop waits for requests in hand.
 const SHUTDOWN_GRACE_SECS: u64 = 10;
 
-/// Starts serving on `listener` (already bound).
-pub fn start(listener: TcpListener, state: &AppState) -> std::io::Result<Server> {
+/// Starts serving `routes` on `listener` (already bound) with `workers` threads.
+pub fn start(
+    listener: TcpListener,
+    state: &AppState,
+    routes: Routes,
+    workers: usize,
+) -> std::io::Result<Server> {
     let settings = state.config.server.clone();
     let shared = state.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(shared.for_worker()))
             .wrap(RequestIdentity)
-            .configure(super::configure)
+            .configure(|cfg| super::configure(cfg, routes))
     })
-    .workers(settings.workers)
+    .workers(workers)
     .disable_signals()
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .keep_alive(Duration::from_secs(settings.keep_alive_secs))
@@ -48,19 +54,27 @@ pub fn start(listener: TcpListener, state: &AppState) -> std::io::Result<Server>
 /// Serves until `shutdown` resolves (or the server stops by itself), then stops
 /// gracefully: no new connections, requests in hand finished.
 pub async fn run_until(
-    server: Server,
+    servers: Vec<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let handle = server.handle();
-    // The server future handles the stop command itself, so it must keep being polled
-    // while the stop is under way: it runs as its own task.
-    let mut served = tokio::spawn(server);
-    let joined = tokio::select! {
-        joined = &mut served => joined,
-        _ = shutdown => {
-            handle.stop(true).await;
-            served.await
+    let handles: Vec<_> = servers.iter().map(|s| s.handle()).collect();
+    // A server future handles the stop command itself, so it must keep being polled while
+    // the stop is under way: each runs as its own task.
+    let mut served: Vec<_> = servers.into_iter().map(tokio::spawn).collect();
+    let first_done = futures_util::future::select_all(served.iter_mut());
+    tokio::select! {
+        _ = first_done => {}
+        _ = shutdown => {}
+    }
+    for h in &handles {
+        h.stop(true).await;
+    }
+    let mut result = Ok(());
+    for s in served {
+        let r = s.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        if result.is_ok() {
+            result = r;
         }
-    };
-    joined.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+    result
 }

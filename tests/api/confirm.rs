@@ -623,7 +623,9 @@ async fn only_mixi_pages_and_their_refusals_may_be_framed_and_only_by_mixi() {
     assert_eq!(status, 403);
     let csp = &headers["content-security-policy"];
     assert!(
-        csp.contains("frame-ancestors https://mixi.jp https://*.mixi.jp https://*.mixi-platform.com"),
+        csp.contains(
+            "frame-ancestors https://mixi.jp https://*.mixi.jp https://*.mixi-platform.com"
+        ),
         "{csp}"
     );
     assert!(!headers.contains_key("x-frame-options"));

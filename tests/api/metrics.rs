@@ -127,3 +127,44 @@ async fn a_second_gateway_on_the_same_redis_reports_no_redis_errors() {
     }
     drop(gateways);
 }
+
+/// With `metrics_listen`, `/metrics` (and, when asked, the admin API) live on an internal
+/// address only; the public listener answers 404 for them.
+#[tokio::test]
+async fn metrics_and_admin_on_a_separate_internal_listener() {
+    let app = spawn_app_with(Backend::Memory, |t| {
+        t.replace(
+            "workers = 2\n",
+            "workers = 2\nmetrics_listen = \"127.0.0.1:0\"\nadmin_on_metrics_listen = true\n",
+        )
+    })
+    .await;
+    let internal = format!(
+        "http://127.0.0.1:{}",
+        app.metrics_port.expect("an internal port")
+    );
+    let status = |url: String| {
+        let client = app.client.clone();
+        async move {
+            client
+                .get(url)
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(format!("{internal}/metrics")).await, 200);
+    assert_eq!(status(format!("{internal}/admin/v1/outbox")).await, 200);
+    assert_eq!(status(format!("{internal}/healthz")).await, 200);
+    assert_eq!(status(format!("{internal}/restserver.php")).await, 404);
+    assert_eq!(status(format!("{}/metrics", app.address)).await, 404);
+    assert_eq!(
+        status(format!("{}/admin/v1/outbox", app.address)).await,
+        404
+    );
+    assert_eq!(status(format!("{}/healthz", app.address)).await, 200);
+    assert_eq!(status(format!("{}/restserver.php", app.address)).await, 200);
+}

@@ -32,6 +32,8 @@ pub enum Backend {
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The internal listener (`server.metrics_listen`), when configured.
+    pub metrics_port: Option<u16>,
     pub store: AnyStore,
     pub redis: Option<RedisServer>,
     pub cluster: Option<RedisCluster>,
@@ -86,6 +88,7 @@ impl Stopper {
 pub async fn spawn_stoppable(config: Config, redis: Option<RedisServer>) -> (TestApp, Stopper) {
     let app = Application::build(config).await.expect("app builds");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     let store = app.store();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
@@ -94,6 +97,7 @@ pub async fn spawn_stoppable(config: Config, redis: Option<RedisServer>) -> (Tes
     let test_app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         store,
         redis,
         cluster: None,
@@ -114,6 +118,7 @@ impl TestApp {
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
             port,
+            metrics_port: None,
             store: AnyStore::Memory(fbbridge::store::MemoryStore::new()),
             redis: None,
             cluster: None,
