@@ -4,7 +4,7 @@
 //! - `/metrics` is served on the internal listener when `server.metrics_listen` is set, and
 //!   then not on the public one.
 //! - `/metrics` reads the outbox depth from the store at scrape time, so every
-//! gateway reports the same, shared numbers.
+//!   gateway reports the same, shared numbers.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
