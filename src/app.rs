@@ -19,6 +19,7 @@ use crate::config::{Config, StoreBackend};
 use crate::http::server::{self, Server};
 use crate::http::state::AppState;
 use crate::http::Routes;
+use crate::store::redis::SchemaMismatch;
 use crate::store::{AnyStore, MemoryStore, RedisStore, StoreError};
 
 pub fn build_store(config: &Config) -> Result<AnyStore, StoreError> {
@@ -32,6 +33,20 @@ pub fn build_store(config: &Config) -> Result<AnyStore, StoreError> {
             AnyStore::Redis(store)
         }
     })
+}
+
+/// Refuses to run against a Redis set up with another layout or partition count. A Redis
+/// that cannot be reached is not refused: the gateway starts, answers error 2, and
+/// checks again on its next start (the record is written by whichever gateway comes first).
+pub async fn check_schema(redis: &RedisStore) -> anyhow::Result<()> {
+    match redis.check_schema().await {
+        Ok(()) => Ok(()),
+        Err(SchemaMismatch::Unreachable(e)) => {
+            tracing::warn!(error = %e, "redis not reachable at start; schema not checked");
+            Ok(())
+        }
+        Err(mismatch) => Err(mismatch.into()),
+    }
 }
 
 pub struct Application {
@@ -51,7 +66,7 @@ impl Application {
     pub async fn build_with_store(config: Config, store: AnyStore) -> anyhow::Result<Self> {
         crate::telemetry::metrics();
         if let AnyStore::Redis(redis) = &store {
-            redis.warm_up().await;
+            check_schema(redis).await?;
         }
         let listener = TcpListener::bind(&config.server.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;

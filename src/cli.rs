@@ -209,6 +209,12 @@ fn worker(config_path: PathBuf, count: Option<usize>) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let AnyStore::Redis(redis) = &store {
+            if let Err(e) = crate::app::check_schema(redis).await {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let workers = crate::outbox::spawn_pool(&store, &config, count, stop_rx);
         tracing::info!(count, "delivery workers running");
@@ -249,6 +255,12 @@ fn session_create(config: PathBuf, api_key: &str, uid: &str, ttl: Option<u64>) -
                 return ExitCode::FAILURE;
             }
         };
+        if let AnyStore::Redis(redis) = &store {
+            if let Err(e) = crate::app::check_schema(redis).await {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        }
         match create_session(&store, app, uid, ttl.map(Duration::from_secs)).await {
             Ok(s) => {
                 println!("session_key={}", s.session_key);

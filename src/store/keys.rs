@@ -16,6 +16,10 @@ pub struct Keys {
     partitions: u16,
 }
 
+/// The layout of the keys below. A change of layout bumps it, and gateways refuse to start
+/// on a Redis written with another (see [`Keys::schema`]): nothing is migrated silently.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The consumer group every delivery worker joins.
 pub const OUTBOX_GROUP: &str = "workers";
 
@@ -129,6 +133,12 @@ impl Keys {
     }
 
     /// Pub/sub channel on which scripts announce new deliveries (not a key: no slot).
+    /// Hash: `schema` (the layout version) and `partitions` (the partition count) this
+    /// Redis was set up with; written once by the first gateway, checked by every other.
+    pub fn schema(&self) -> String {
+        format!("{}schema", self.prefix)
+    }
+
     pub fn wakeup_channel(&self) -> String {
         format!("{}outbox-wakeup", self.prefix)
     }

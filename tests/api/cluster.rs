@@ -15,7 +15,20 @@ async fn store_conforms_on_a_cluster() {
         partitions: 16,
         ..StoreSettings::default()
     };
-    crate::store_conformance::conformance(RedisStore::new(&settings).unwrap()).await;
+    let store = RedisStore::new(&settings).unwrap();
+    store
+        .check_schema()
+        .await
+        .expect("the schema record is written");
+    crate::store_conformance::conformance(store).await;
+    // Another partition count is refused on a cluster as on one server.
+    let other = RedisStore::new(&StoreSettings {
+        partitions: 32,
+        ..settings
+    })
+    .unwrap();
+    let refused = other.check_schema().await.unwrap_err().to_string();
+    assert!(refused.starts_with("store.partitions:"), "{refused}");
 }
 
 #[tokio::test]

@@ -187,3 +187,73 @@ async fn a_parameter_flood_costs_little_and_leaves_honest_calls_alone() {
     assert!(largest < 8 * 1024, "the echo is bounded: {largest} bytes");
     assert!(slowest < Duration::from_secs(1), "{slowest:?}");
 }
+
+/// `store.partitions` changed by mistake would orphan every session, quota and queued
+/// delivery: a gateway or worker started against a Redis set up otherwise refuses to start.
+#[tokio::test]
+async fn a_changed_partition_count_or_schema_refuses_to_start() {
+    let redis = RedisServer::start();
+    let section = redis_section(&redis.url());
+    let _first = spawn_with_config(test_config(&section, |t| t), None).await;
+    let other = test_config(
+        &section.replace("partitions = 16", "partitions = 32"),
+        |t| t,
+    );
+    let refused = fbbridge::app::Application::build(other)
+        .await
+        .err()
+        .expect("refused");
+    let text = refused.to_string();
+    assert!(
+        text.starts_with("store.partitions: this Redis was set up with 16 partitions"),
+        "{text}"
+    );
+    // The same partition count starts, as often as wanted.
+    let _again = spawn_with_config(test_config(&section, |t| t), None).await;
+
+    // `fbbridge worker` refuses too, naming the setting.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("worker.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "{}\n[[app]]\napi_key = \"{APP_KEY}\"\nsecret = \"{APP_SECRET}\"\ncallback_url = \"http://apps.example.com/a/\"\n",
+            section.replace("partitions = 16", "partitions = 8")
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fbbridge"))
+        .args(["worker", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("store.partitions: this Redis was set up with 16"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A Redis written by a newer layout is refused as well.
+    let set = std::process::Command::new("redis-cli")
+        .args([
+            "-s",
+            redis.socket().to_str().unwrap(),
+            "HSET",
+            "fbb:schema",
+            "schema",
+            "99",
+        ])
+        .output()
+        .unwrap();
+    assert!(set.status.success());
+    let newer = fbbridge::app::Application::build(test_config(&section, |t| t))
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        newer.to_string().contains("holds schema 99 (fbb:schema)"),
+        "{newer}"
+    );
+}

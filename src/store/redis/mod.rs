@@ -37,10 +37,21 @@ use tokio::sync::Notify;
 
 use self::conn::{Connection, Connections};
 use self::decode::corrupt;
-use super::keys::Keys;
+use super::keys::{Keys, SCHEMA_VERSION};
 use super::traits::Store;
 use super::StoreError;
 use crate::config::StoreSettings;
+
+/// Why a gateway must not run against this Redis.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaMismatch {
+    #[error("store.partitions: this Redis was set up with {found} partitions ({key}), this gateway has {ours}; a deployment keeps its partition count for good")]
+    Partitions { key: String, found: u16, ours: u16 },
+    #[error("store: this Redis holds schema {found} ({key}), this gateway writes schema {ours}; run the gateway version that matches, or migrate first")]
+    Schema { key: String, found: u32, ours: u32 },
+    #[error("store: the schema record could not be checked: {0}")]
+    Unreachable(StoreError),
+}
 
 /// A delivery claimed but not completed for this long is taken over by another worker
 /// (unless configured otherwise: `outbox.reclaim_idle_secs`).
@@ -116,9 +127,6 @@ impl RedisStore {
         })
     }
 
-    /// Makes the first connection now, on this (the home) runtime, so that its driver
-    /// lives here rather than on whichever actix worker would have asked first. A Redis
-    /// that is down is not an error here: calls answer error 2 until it is back.
     /// The same store with connections of its own, for the current runtime (an actix
     /// worker): a connection's driver runs on the runtime that made it and dies with it.
     pub fn with_own_connections(&self) -> Result<Self, StoreError> {
@@ -164,9 +172,49 @@ impl RedisStore {
         result
     }
 
-    pub async fn warm_up(&self) {
-        if let Err(e) = self.ping().await {
-            tracing::warn!(error = %e, "redis not reachable yet");
+    /// Records this deployment's layout (schema version and partition count) on first use,
+    /// and refuses a Redis that was set up with another: keys written under another
+    /// partition count or layout would not be found, so sessions, quotas and queued
+    /// deliveries would be silently orphaned. The error names the setting at fault.
+    pub async fn check_schema(&self) -> Result<(), SchemaMismatch> {
+        let key = self.shared.keys.schema();
+        let ours = (SCHEMA_VERSION, self.shared.keys.partitions());
+        let mut pipe = ::redis::pipe();
+        pipe.atomic()
+            .cmd("HSETNX")
+            .arg(&key)
+            .arg("schema")
+            .arg(ours.0)
+            .ignore()
+            .cmd("HSETNX")
+            .arg(&key)
+            .arg("partitions")
+            .arg(ours.1)
+            .ignore()
+            .cmd("HMGET")
+            .arg(&key)
+            .arg("schema")
+            .arg("partitions");
+        let mut conn = self.conn().await.map_err(SchemaMismatch::Unreachable)?;
+        let ((schema, partitions),): ((Option<u32>, Option<u16>),) = self
+            .bounded(pipe.query_async(&mut conn))
+            .await
+            .map_err(SchemaMismatch::Unreachable)?;
+        match (schema, partitions) {
+            (Some(s), _) if s != ours.0 => Err(SchemaMismatch::Schema {
+                key,
+                found: s,
+                ours: ours.0,
+            }),
+            (_, Some(p)) if p != ours.1 => Err(SchemaMismatch::Partitions {
+                key,
+                found: p,
+                ours: ours.1,
+            }),
+            (Some(_), Some(_)) => Ok(()),
+            _ => Err(SchemaMismatch::Unreachable(corrupt(format!(
+                "{key} is not a schema record"
+            )))),
         }
     }
 
