@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -243,6 +242,13 @@ fn session_create(config: PathBuf, api_key: &str, uid: &str, ttl: Option<u64>) -
         eprintln!("`{uid}` is not a user id");
         return ExitCode::from(2);
     };
+    let ttl = match ttl.map(crate::domain::SessionTtl::parse).transpose() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("--ttl: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if config.store.backend == StoreBackend::Memory {
         eprintln!("the memory store keeps nothing between processes: use the running gateway's admin API (POST /admin/v1/sessions)");
         return ExitCode::from(2);
@@ -261,7 +267,7 @@ fn session_create(config: PathBuf, api_key: &str, uid: &str, ttl: Option<u64>) -
                 return ExitCode::from(2);
             }
         }
-        match create_session(&store, app, uid, ttl.map(Duration::from_secs)).await {
+        match create_session(&store, app, uid, ttl).await {
             Ok(s) => {
                 println!("session_key={}", s.session_key);
                 println!("session_secret={}", s.session_secret);

@@ -3,11 +3,9 @@
 //! Invariant: the demo is an ordinary configuration (memory store, sandbox platform) plus a
 //! seeded social graph and session; nothing in the gateway knows it is a demo.
 
-use std::time::Duration;
-
 use crate::config::{load_str, Config, ConfigError};
 use crate::domain::secrets::sign;
-use crate::domain::Uid;
+use crate::domain::{SessionTtl, Uid};
 use crate::services::sessions::{create_session, CreatedSession};
 use crate::store::{Store, StoreError};
 
@@ -71,7 +69,7 @@ pub async fn seed<S: Store>(store: &S, config: &Config) -> Result<CreatedSession
         store,
         app,
         uid(SENDER),
-        Some(Duration::from_secs(30 * 86_400)),
+        SessionTtl::parse(SessionTtl::MAX_SECS).ok(),
     )
     .await
 }

@@ -196,8 +196,11 @@ fn app(i: usize, app: RawApp) -> Result<App, ConfigError> {
             format!("`{}` is not like +09:00", app.day_starts_utc_offset),
         )
     })?;
-    if app.session_ttl_secs == 0 {
-        return Err(err(key("session_ttl_secs"), "must be positive"));
+    if app.session_ttl_secs == 0 || app.session_ttl_secs > crate::domain::SessionTtl::MAX_SECS {
+        return Err(err(
+            key("session_ttl_secs"),
+            "must be between 1 and 2592000 (30 days)",
+        ));
     }
     let platform = platform(i, app.platform, app.upstream, app.container_scripts)?;
     Ok(App {

@@ -74,30 +74,51 @@ pub struct CallId {
     sortable: String,
 }
 
-/// Longest call_id accepted; real clients send at most ~20 characters.
-const MAX_CALL_ID_LEN: usize = 64;
+/// Why a call_id was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallIdError {
+    /// Not a plain non-negative decimal (legacy error 103).
+    NotDecimal,
+    /// More than 20 integer digits or 6 decimals: larger than any clock-based call_id a real
+    /// client sends, and it would raise the session's high-water mark past every honest
+    /// call for good (error 100).
+    TooLong,
+}
+
+/// The most integer digits and decimals a call_id may have (real clients: microsecond
+/// times with 4 decimals, millisecond times, counters).
+pub const CALL_ID_MAX_INT_DIGITS: usize = 20;
+pub const CALL_ID_MAX_DECIMALS: usize = 6;
 
 impl CallId {
     /// Accepts `123`, `123.456`, `0.5`, `.5`; rejects signs, exponents, spaces, anything else.
-    pub fn parse(text: &str) -> Option<Self> {
-        if text.is_empty() || text.len() > MAX_CALL_ID_LEN {
-            return None;
+    /// Leading zeros of the integer part and trailing zeros of the fraction do not count.
+    pub fn parse(text: &str) -> Result<Self, CallIdError> {
+        if text.is_empty() || text.len() > 128 {
+            return Err(if text.is_empty() {
+                CallIdError::NotDecimal
+            } else {
+                CallIdError::TooLong
+            });
         }
         let (int, frac) = match text.split_once('.') {
             Some((i, f)) => (i, f),
             None => (text, ""),
         };
         if int.is_empty() && frac.is_empty() {
-            return None;
+            return Err(CallIdError::NotDecimal);
         }
         if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
+            return Err(CallIdError::NotDecimal);
         }
         let int = int.trim_start_matches('0');
         let frac = frac.trim_end_matches('0');
+        if int.len() > CALL_ID_MAX_INT_DIGITS || frac.len() > CALL_ID_MAX_DECIMALS {
+            return Err(CallIdError::TooLong);
+        }
         // Two digits of length first, so that a longer integer part sorts after a shorter one.
         let sortable = format!("{:02}{int}.{frac}", int.len());
-        Some(Self { sortable })
+        Ok(Self { sortable })
     }
 
     /// Byte order of this string is the numeric order of the call_id.
@@ -162,6 +183,33 @@ impl fmt::Display for SessionKey {
     }
 }
 
+/// The life of a session asked for through the admin API or `fbbridge session create`:
+/// between a minute and thirty days, so that no input can make a session that never
+/// expires, or one whose expiry overflows the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionTtl(std::time::Duration);
+
+impl SessionTtl {
+    pub const MIN_SECS: u64 = 60;
+    pub const MAX_SECS: u64 = 30 * 86_400;
+
+    pub fn parse(secs: u64) -> Result<Self, String> {
+        if (Self::MIN_SECS..=Self::MAX_SECS).contains(&secs) {
+            Ok(Self(std::time::Duration::from_secs(secs)))
+        } else {
+            Err(format!(
+                "ttl_secs must be between {} and {} (30 days), not {secs}",
+                Self::MIN_SECS,
+                Self::MAX_SECS
+            ))
+        }
+    }
+
+    pub fn get(self) -> std::time::Duration {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,16 +227,35 @@ mod tests {
         assert!(CallId::parse("2").unwrap() < CallId::parse("10").unwrap());
         assert!(CallId::parse("0.1").unwrap() < CallId::parse("1").unwrap());
         for bad in ["", "-1", "1e9", "1.2.3", " 1", "abc", ".", "+5"] {
-            assert!(CallId::parse(bad).is_none(), "{bad}");
+            assert_eq!(CallId::parse(bad), Err(CallIdError::NotDecimal), "{bad}");
+        }
+        // Bounded: 20 integer digits and 6 decimals at most (zeros that do not count aside).
+        assert!(CallId::parse("99999999999999999999.999999").is_ok());
+        assert!(CallId::parse("00099999999999999999999.9999990000").is_ok());
+        for long in ["100000000000000000000", "1.1234567", &"9".repeat(64)] {
+            assert_eq!(CallId::parse(long), Err(CallIdError::TooLong), "{long}");
         }
     }
 
     #[test]
     fn float_rounding_would_get_this_wrong() {
         // Both are the same f64; as decimals the second is greater.
-        let a = CallId::parse("1795376067.26720000000001").unwrap();
-        let b = CallId::parse("1795376067.26720000000002").unwrap();
+        let a = CallId::parse("17953760672672.000001").unwrap();
+        let b = CallId::parse("17953760672672.000002").unwrap();
+        assert_eq!(17953760672672.000001_f64, 17953760672672.000002_f64);
         assert!(a < b);
+    }
+
+    #[test]
+    fn session_ttls_are_bounded() {
+        assert!(SessionTtl::parse(59).is_err());
+        assert_eq!(SessionTtl::parse(60).unwrap().get().as_secs(), 60);
+        assert!(SessionTtl::parse(30 * 86_400).is_ok());
+        for huge in [30 * 86_400 + 1, 10_000_000_000_000, u64::MAX] {
+            assert!(SessionTtl::parse(huge)
+                .unwrap_err()
+                .contains("between 60 and"));
+        }
     }
 
     #[test]

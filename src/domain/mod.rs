@@ -16,7 +16,7 @@ pub mod records;
 pub mod secrets;
 
 pub use app::{App, Platform, PlatformKind, Upstream, UpstreamMode};
-pub use ids::{ApiKey, CallId, SessionKey, Uid};
+pub use ids::{ApiKey, CallId, CallIdError, SessionKey, SessionTtl, Uid};
 pub use legacy_error::{ErrorCode, LegacyError};
 pub use records::*;
 pub use secrets::Secret;

@@ -8,15 +8,15 @@
 //! - Refusals come in the legacy order: session (102), then call_id (103), then a missing
 //!   call_id when the app requires one (100).
 
-use crate::domain::{App, CallId, ErrorCode, LegacyError, SessionKey};
+use crate::domain::{App, CallId, CallIdError, ErrorCode, LegacyError, SessionKey};
 use crate::store::{CallGate, GateRefusal, Sessions};
 
 /// What the signature and session checks established about the caller.
 pub struct Caller<'a> {
     pub app: &'a App,
     pub session: Option<SessionKey>,
-    /// `Err(())`: a call_id was sent but is not a decimal.
-    pub call_id: Result<Option<CallId>, ()>,
+    /// `Err`: a call_id was sent but is not one that can be accepted.
+    pub call_id: Result<Option<CallId>, CallIdError>,
 }
 
 impl Caller<'_> {
@@ -37,9 +37,12 @@ impl Caller<'_> {
     /// The call_id problems known without the store, in legacy order after the session.
     pub fn call_id_problem(&self) -> Option<LegacyError> {
         match &self.call_id {
-            Err(()) => Some(LegacyError::new(
+            Err(CallIdError::NotDecimal) => Some(LegacyError::new(
                 ErrorCode::InvalidCallId,
                 "call_id is not a decimal",
+            )),
+            Err(CallIdError::TooLong) => Some(LegacyError::invalid_parameter(
+                "call_id has more than 20 integer digits or 6 decimals",
             )),
             Ok(None) if self.app.require_call_id => {
                 Some(LegacyError::invalid_parameter("call_id is required"))

@@ -3,12 +3,10 @@
 //! Invariant: a session key is minted here, carries its uid, and its secret is derived
 //! (see `domain::secrets::session_secret`), so nothing secret is stored.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 
 use crate::domain::secrets::session_secret;
-use crate::domain::{App, SessionKey, SessionRecord, Uid};
+use crate::domain::{App, SessionKey, SessionRecord, SessionTtl, Uid};
 use crate::store::{Sessions, StoreError};
 
 #[derive(Clone, Debug)]
@@ -24,9 +22,9 @@ pub async fn create_session<S: Sessions>(
     store: &S,
     app: &App,
     uid: Uid,
-    ttl: Option<Duration>,
+    ttl: Option<SessionTtl>,
 ) -> Result<CreatedSession, StoreError> {
-    let ttl = ttl.unwrap_or(app.session_ttl);
+    let ttl = ttl.map(SessionTtl::get).unwrap_or(app.session_ttl);
     let key = SessionKey::mint(uid);
     let expires = Utc::now() + chrono::Duration::milliseconds(ttl.as_millis() as i64);
     let record = SessionRecord {

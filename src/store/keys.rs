@@ -127,9 +127,10 @@ impl Keys {
         format!("{}:inbox:{api_key}:{uid}", self.tag(api_key, uid))
     }
 
-    /// Set of `from:id` already put into the inbox, so a redelivery adds nothing.
+    /// Sorted set of `from:id` put into the inbox (scored by arrival), so a redelivery
+    /// adds nothing; it keeps the newest `2 x INBOX_LIMIT`, bounded like the inbox itself.
     pub fn inbox_seen(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:inbox-seen:{api_key}:{uid}", self.tag(api_key, uid))
+        format!("{}:inbox-seenz:{api_key}:{uid}", self.tag(api_key, uid))
     }
 
     /// Pub/sub channel on which scripts announce new deliveries (not a key: no slot).

@@ -35,7 +35,9 @@ struct Inner {
     dead: VecDeque<DeadLetter>,
     windows: HashMap<String, std::time::Instant>,
     inboxes: HashMap<UserKey, VecDeque<InboxItem>>,
-    inbox_seen: HashSet<(ApiKey, Uid, Uid, u64)>,
+    /// Per inbox, the (sender, request) pairs put into it, newest first, capped at twice
+    /// the inbox's own limit (as on Redis).
+    inbox_seen: HashMap<UserKey, VecDeque<(Uid, u64)>>,
 }
 
 #[derive(Clone, Default)]
@@ -538,11 +540,12 @@ impl RateWindows for MemoryStore {
 impl Inboxes for MemoryStore {
     async fn deliver_to_inbox(&self, d: &Delivery, item: &InboxItem) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        if inner
-            .inbox_seen
-            .insert((d.api_key.clone(), d.to, d.from, d.id))
-        {
-            let inbox = inner.inboxes.entry((d.api_key.clone(), d.to)).or_default();
+        let owner = (d.api_key.clone(), d.to);
+        let seen = inner.inbox_seen.entry(owner.clone()).or_default();
+        if !seen.contains(&(d.from, d.id)) {
+            seen.push_front((d.from, d.id));
+            seen.truncate(2 * INBOX_LIMIT);
+            let inbox = inner.inboxes.entry(owner).or_default();
             inbox.push_front(item.clone());
             inbox.truncate(INBOX_LIMIT);
         }

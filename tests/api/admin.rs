@@ -68,6 +68,19 @@ async fn sessions_and_their_shape() {
         (json!({"api_key": "app1", "uid": "0"}), 400),
         (json!({"api_key": "app1"}), 400),
         (json!({"api_key": "app1", "uid": "1", "ttl_secs": 0}), 400),
+        (json!({"api_key": "app1", "uid": "1", "ttl_secs": 59}), 400),
+        (
+            json!({"api_key": "app1", "uid": "1", "ttl_secs": 2_592_001}),
+            400,
+        ),
+        (
+            json!({"api_key": "app1", "uid": "1", "ttl_secs": 10_000_000_000_000u64}),
+            400,
+        ),
+        (
+            json!({"api_key": "app1", "uid": "1", "ttl_secs": u64::MAX}),
+            400,
+        ),
     ] {
         let (status, body) = app
             .admin(

@@ -91,6 +91,17 @@ async fn session_create_writes_a_working_session_into_redis() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    for bad in ["59", "2592001", "10000000000000", "18446744073709551615"] {
+        let refused = Command::new(BIN)
+            .args(["session", "create", "--config"])
+            .arg(&config)
+            .args(["--api-key", APP_KEY, "--uid", "1001", "--ttl", bad])
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2), "--ttl {bad}");
+        assert!(String::from_utf8_lossy(&refused.stderr)
+            .contains("--ttl: ttl_secs must be between 60 and"));
+    }
     let stdout = String::from_utf8(out.stdout).unwrap();
     let key = stdout
         .lines()

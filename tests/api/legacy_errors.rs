@@ -330,12 +330,13 @@ pub async fn error_102_unknown_foreign_malformed_or_expired_session_on(backend: 
         },
     )
     .await;
-    // Expired.
+    // Expired (an app whose sessions last one second; a session asked for through the admin
+    // API lasts at least a minute).
     let (status, body) = app
         .admin(
             reqwest::Method::POST,
             "/admin/v1/sessions",
-            Some(serde_json::json!({"api_key": APP_KEY, "uid": "1001", "ttl_secs": 1})),
+            Some(serde_json::json!({"api_key": "brief", "uid": "1001"})),
         )
         .await;
     assert_eq!(status, 201);
@@ -347,8 +348,8 @@ pub async fn error_102_unknown_foreign_malformed_or_expired_session_on(backend: 
         "Session key invalid or no longer valid",
         |c, v| {
             call(
-                APP_KEY,
-                APP_SECRET,
+                "brief",
+                "briefsecret",
                 SEND,
                 Some(&short),
                 Some(c),

@@ -478,3 +478,25 @@ async fn social_graphs_are_per_app() {
         .await;
     assert_eq!(ans.error_code(), Some(102), "{}", ans.body);
 }
+
+/// A correctly signed call with a huge call_id would raise the session's high-water mark
+/// past every honest call for good: it is refused (error 100) and changes nothing.
+#[tokio::test]
+async fn an_oversized_call_id_is_refused_and_poisons_nothing() {
+    let app = spawn_app().await;
+    app.seed_graph(APP_KEY).await;
+    let session = app.session(1001).await;
+    let huge = format!("1{}", "0".repeat(63));
+    for (call_id, code) in [
+        (huge.as_str(), Some(100)),
+        ("100000000000000000000", Some(100)),
+        ("1.1234567", Some(100)),
+        ("12x", Some(103)),
+        ("1795376067.2672", None),
+    ] {
+        let ans = app
+            .send_request(&session, "1002", &[("call_id", call_id)])
+            .await;
+        assert_eq!(ans.error_code(), code, "{call_id}: {}", ans.body);
+    }
+}

@@ -96,7 +96,7 @@ pub async fn conformance<S: Store>(store: S) {
     assert_eq!(store.gate_call(&gate(&a, &s, None)).await.unwrap(), Ok(()));
     assert_eq!(
         store
-            .gate_call(&gate(&a, &s, Some("1.5000001")))
+            .gate_call(&gate(&a, &s, Some("1.500001")))
             .await
             .unwrap(),
         Ok(())

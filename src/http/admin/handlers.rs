@@ -1,7 +1,5 @@
 //! The admin API's handlers: path and body parsed, a service called, JSON answered.
 
-use std::time::Duration;
-
 use actix_web::{web, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -9,7 +7,7 @@ use serde_json::json;
 
 use super::error::AdminError;
 use super::AdminAuth;
-use crate::domain::{ApiKey, App, Uid};
+use crate::domain::{ApiKey, App, SessionTtl, Uid};
 use crate::http::state::AppState;
 use crate::services::graph::GraphError;
 use crate::services::{allocation, graph, requests, sessions};
@@ -63,10 +61,11 @@ pub async fn create_session(
     let body: SessionBody = json_body(&body)?;
     let app = app_of(&state, &body.api_key)?;
     let uid = body.uid.parse()?;
-    if body.ttl_secs == Some(0) {
-        return Err(AdminError::BadRequest("ttl_secs must be positive".into()));
-    }
-    let ttl = body.ttl_secs.map(Duration::from_secs);
+    let ttl = body
+        .ttl_secs
+        .map(SessionTtl::parse)
+        .transpose()
+        .map_err(AdminError::BadRequest)?;
     let created = sessions::create_session(&state.store, app, uid, ttl).await?;
     Ok(HttpResponse::Created().json(json!({
         "session_key": created.session_key.as_str(),

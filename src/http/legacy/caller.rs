@@ -59,7 +59,7 @@ pub fn authenticate<'a>(
         session,
         call_id: match params.get_str("call_id") {
             None => Ok(None),
-            Some(c) => CallId::parse(&c).map(Some).ok_or(()),
+            Some(c) => CallId::parse(&c).map(Some),
         },
     })
 }

@@ -152,7 +152,8 @@ pub fn settle(
     inv
 }
 
-/// KEYS: the recipient's inbox and its seen-set. ARGV: "from:id", item JSON, limit, ttl.
+/// KEYS: the recipient's inbox and its seen-set. ARGV: "from:id", item JSON, limit, ttl,
+/// now (ms).
 pub fn inbox_deliver(
     keys: &Keys,
     d: &Delivery,
@@ -166,7 +167,8 @@ pub fn inbox_deliver(
         .arg(format!("{}:{}", d.from, d.id))
         .arg(item_json)
         .arg(limit)
-        .arg(ttl_secs);
+        .arg(ttl_secs)
+        .arg(chrono::Utc::now().timestamp_millis());
     inv
 }
 

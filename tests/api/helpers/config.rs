@@ -58,6 +58,12 @@ callback_url = "http://apps.example.com/mixi/"
 platform = "mixi"
 
 [[app]]
+api_key = "brief"
+secret = "briefsecret"
+callback_url = "http://apps.example.com/brief/"
+session_ttl_secs = 1
+
+[[app]]
 api_key = "myapikey"
 secret = "appsecret123"
 callback_url = "http://apps.example.com/vectors/"
