@@ -15,6 +15,8 @@ use crate::store::{CallGate, GateRefusal, Sessions};
 pub struct Caller<'a> {
     pub app: &'a App,
     pub session: Option<SessionKey>,
+    /// The call's signature, as sent (lower-case hex).
+    pub signature: String,
     /// `Err`: a call_id was sent but is not one that can be accepted.
     pub call_id: Result<Option<CallId>, CallIdError>,
 }
@@ -30,6 +32,10 @@ impl Caller<'_> {
             api_key: self.app.api_key.clone(),
             session,
             call_id: self.call_id.clone().unwrap_or(None),
+            replay_guard: match &self.call_id {
+                Ok(None) => Some(self.signature.clone()),
+                _ => None,
+            },
             now_ms: super::now_ms(),
         })
     }
@@ -60,6 +66,10 @@ pub fn refusal(r: GateRefusal) -> LegacyError {
         GateRefusal::CallId => LegacyError::new(
             ErrorCode::InvalidCallId,
             "call_id not greater than the last",
+        ),
+        GateRefusal::Replay => LegacyError::new(
+            ErrorCode::InvalidCallId,
+            "the same call (same signature) was already answered on this session",
         ),
     }
 }

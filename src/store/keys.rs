@@ -81,6 +81,16 @@ impl Keys {
         format!("{}:q:{api_key}:{uid}:{day}", self.tag(api_key, uid))
     }
 
+    /// Sorted set: signatures of the session's calls without call_id (scored by time),
+    /// expiring with the session, at most `REPLAY_MEMORY` of them.
+    pub fn replays(&self, api_key: &ApiKey, session: &SessionKey) -> String {
+        format!(
+            "{}:sig:{}",
+            self.tag(api_key, session.uid()),
+            session.as_str()
+        )
+    }
+
     /// Hash: one request of one sender.
     pub fn request(&self, api_key: &ApiKey, from: Uid, id: u64) -> String {
         format!("{}:r:{api_key}:{from}:{id}", self.tag(api_key, from))

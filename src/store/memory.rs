@@ -38,6 +38,8 @@ struct Inner {
     /// Per inbox, the (sender, request) pairs put into it, newest first, capped at twice
     /// the inbox's own limit (as on Redis).
     inbox_seen: HashMap<UserKey, VecDeque<(Uid, u64)>>,
+    /// session key -> signatures of its calls without call_id, oldest first (bounded).
+    replays: HashMap<String, (HashSet<String>, VecDeque<String>)>,
 }
 
 #[derive(Clone, Default)]
@@ -73,6 +75,15 @@ fn gate(inner: &mut Inner, gate: &CallGate) -> Result<(), GateRefusal> {
             return Err(GateRefusal::CallId);
         }
     }
+    if let Some(sig) = &gate.replay_guard {
+        if inner
+            .replays
+            .get(gate.session.as_str())
+            .is_some_and(|(seen, _)| seen.contains(sig))
+        {
+            return Err(GateRefusal::Replay);
+        }
+    }
     Ok(())
 }
 
@@ -81,6 +92,20 @@ fn advance(inner: &mut Inner, gate: &CallGate) {
         (&gate.call_id, inner.sessions.get_mut(gate.session.as_str()))
     {
         entry.1 = Some(call_id.sortable().to_string());
+    }
+    if let Some(sig) = &gate.replay_guard {
+        let (seen, order) = inner
+            .replays
+            .entry(gate.session.as_str().to_string())
+            .or_default();
+        if seen.insert(sig.clone()) {
+            order.push_back(sig.clone());
+            if order.len() > REPLAY_MEMORY {
+                if let Some(oldest) = order.pop_front() {
+                    seen.remove(&oldest);
+                }
+            }
+        }
     }
 }
 

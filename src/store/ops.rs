@@ -11,13 +11,22 @@ pub struct CallGate {
     pub api_key: ApiKey,
     pub session: SessionKey,
     pub call_id: Option<CallId>,
+    /// For a call without call_id (which cannot be sequenced): its signature, remembered
+    /// for the session's life so that the same call cannot be played again.
+    pub replay_guard: Option<String>,
     pub now_ms: i64,
 }
+
+/// Signatures remembered per session for calls without call_id; past this many the oldest
+/// are forgotten (documented in the README).
+pub const REPLAY_MEMORY: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GateRefusal {
     Session,
     CallId,
+    /// A byte-identical call (the same signature) was already answered on this session.
+    Replay,
 }
 
 #[derive(Clone, Debug)]

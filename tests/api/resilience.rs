@@ -127,11 +127,12 @@ async fn a_parameter_flood_costs_little_and_leaves_honest_calls_alone() {
     let flood = flood.trim_end_matches('&').to_string();
     println!("flood: {} bytes, {k} keys", flood.len());
 
-    let honest = |app: &TestApp| {
+    let honest = |app: &TestApp, n: usize| {
         let session = session.clone();
         let app = TestApp::remote(app.port);
         async move {
             let started = Instant::now();
+            let n = n.to_string();
             let ans = app
                 .call_signed(
                     &[
@@ -140,6 +141,7 @@ async fn a_parameter_flood_costs_little_and_leaves_honest_calls_alone() {
                         ("session_key", &session),
                         ("format", "JSON"),
                         ("integration_point_name", "requests_remaining"),
+                        ("n", &n),
                     ],
                     APP_SECRET,
                 )
@@ -166,8 +168,8 @@ async fn a_parameter_flood_costs_little_and_leaves_honest_calls_alone() {
         })
         .collect();
     let mut slowest = Duration::ZERO;
-    for _ in 0..10 {
-        let (body, took) = honest(&app).await;
+    for n in 0..10 {
+        let (body, took) = honest(&app, n).await;
         assert_eq!(body, "10", "an honest call during the flood");
         slowest = slowest.max(took);
     }
@@ -331,4 +333,70 @@ async fn after_a_mixed_workload_no_key_lives_forever_except_the_documented_ones(
         keys.lines().any(|k| k.contains(":s:")),
         "the workload made sessions: {keys}"
     );
+}
+
+/// Apps without call_id (the Perl client in web mode) cannot be sequenced: a captured call
+/// is refused when played again (103), costs no quota, on whichever gateway it reaches.
+#[tokio::test]
+async fn a_replayed_call_without_call_id_is_refused_across_gateways() {
+    let redis = RedisServer::start();
+    let section = redis_section(&redis.url());
+    let one = spawn_with_config(test_config(&section, |t| t), None).await;
+    let two = spawn_with_config(test_config(&section, |t| t), None).await;
+    one.seed_graph("nocallid").await;
+    let session = one.session_in("nocallid", 1001).await.0;
+    let call = signed(
+        &[
+            ("method", "facebook.notifications.sendRequest"),
+            ("api_key", "nocallid"),
+            ("session_key", &session),
+            ("v", "1.0"),
+            ("format", "JSON"),
+            ("to_ids", "1004"),
+            ("type", "event"),
+            ("content", "Join me!"),
+        ],
+        "nocallidsecret",
+    );
+    let first = one.post_form(&call).await;
+    assert!(first.body.contains("send_req.php"), "{}", first.body);
+    for gateway in [&one, &two] {
+        let again = gateway.post_form(&call).await;
+        assert_eq!(again.error_code(), Some(103), "{}", again.body);
+    }
+    let (_, allocation) = one
+        .admin(
+            reqwest::Method::GET,
+            "/admin/v1/apps/nocallid/users/1001/allocation",
+            None,
+        )
+        .await;
+    assert_eq!(
+        allocation["used"], 1,
+        "the replays cost no quota: {allocation}"
+    );
+    // A different call (another signature) on the same session still works.
+    let other = one
+        .send_request_as(
+            "nocallid",
+            "nocallidsecret",
+            &session,
+            "1004",
+            &[("type", "gift")],
+        )
+        .await;
+    assert!(other.body.contains("send_req.php"), "{}", other.body);
+    // And the gate path (a call that is not a sendRequest) remembers too.
+    let read = signed(
+        &[
+            ("method", "admin.getAllocation"),
+            ("api_key", "nocallid"),
+            ("session_key", &session),
+            ("format", "JSON"),
+            ("integration_point_name", "requests_remaining"),
+        ],
+        "nocallidsecret",
+    );
+    assert_eq!(one.post_form(&read).await.body, "8");
+    assert_eq!(two.post_form(&read).await.error_code(), Some(103));
 }

@@ -42,7 +42,15 @@ fn gate(api_key: &ApiKey, session: &SessionKey, call_id: Option<&str>) -> CallGa
         api_key: api_key.clone(),
         session: session.clone(),
         call_id: call_id.map(|c| CallId::parse(c).unwrap()),
+        replay_guard: None,
         now_ms: now(),
+    }
+}
+
+fn unsequenced(api_key: &ApiKey, session: &SessionKey, signature: &str) -> CallGate {
+    CallGate {
+        replay_guard: Some(signature.to_string()),
+        ..gate(api_key, session, None)
     }
 }
 
@@ -109,6 +117,29 @@ pub async fn conformance<S: Store>(store: S) {
     assert_eq!(
         store.gate_call(&gate(&a, &unknown, None)).await.unwrap(),
         Err(GateRefusal::Session)
+    );
+    // Calls without call_id: the same signature is answered once per session.
+    let once = unsequenced(&a, &s, "0123abcd");
+    assert_eq!(store.gate_call(&once).await.unwrap(), Ok(()));
+    assert_eq!(
+        store.gate_call(&once).await.unwrap(),
+        Err(GateRefusal::Replay)
+    );
+    assert_eq!(
+        store
+            .gate_call(&unsequenced(&a, &s, "0123abce"))
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    let other_session = session(&store, &a, 1001, 60_000).await;
+    assert_eq!(
+        store
+            .gate_call(&unsequenced(&a, &other_session, "0123abcd"))
+            .await
+            .unwrap(),
+        Ok(()),
+        "remembered per session"
     );
     let expired = session(&store, &a, 1001, 1).await;
     tokio::time::sleep(Duration::from_millis(5)).await;

@@ -57,6 +57,10 @@ pub fn authenticate<'a>(
     Ok(Caller {
         app,
         session,
+        signature: params
+            .get_str("sig")
+            .map(|s| s.to_ascii_lowercase())
+            .unwrap_or_default(),
         call_id: match params.get_str("call_id") {
             None => Ok(None),
             Some(c) => CallId::parse(&c).map(Some),

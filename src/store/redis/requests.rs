@@ -31,6 +31,7 @@ impl Requests for RedisStore {
             }
             "SESSION" => Err(SendRefusal::Gate(GateRefusal::Session)),
             "CALLID" => Err(SendRefusal::Gate(GateRefusal::CallId)),
+            "REPLAY" => Err(SendRefusal::Gate(GateRefusal::Replay)),
             "RESOLVE" => Err(SendRefusal::Unresolved(
                 reply[1..].iter().filter_map(|u| Uid::parse(u)).collect(),
             )),

@@ -55,18 +55,22 @@ pub fn put_session(
     inv
 }
 
-/// KEYS: session. ARGV: api_key, uid, sortable call_id (or ""), now_ms.
+/// KEYS: session, its replay set. ARGV: api_key, uid, sortable call_id (or ""), now_ms,
+/// signature to remember (or ""), replay memory size.
 pub fn gate(keys: &Keys, gate: &CallGate) -> ScriptInvocation<'static> {
     let mut inv = GATE.prepare_invoke();
     inv.key(keys.session(&gate.api_key, &gate.session))
+        .key(keys.replays(&gate.api_key, &gate.session))
         .arg(gate.api_key.as_str())
         .arg(gate.session.uid().get())
         .arg(gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
-        .arg(gate.now_ms);
+        .arg(gate.now_ms)
+        .arg(gate.replay_guard.as_deref().unwrap_or(""))
+        .arg(REPLAY_MEMORY);
     inv
 }
 
-/// KEYS: session, friends, quota, request, outbox, request index.
+/// KEYS: session, friends, quota, request, outbox, request index, replay set.
 /// ARGV: see `lua/send_request.lua`; recipients, then known app users, come last.
 pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static> {
     let api = &op.gate.api_key;
@@ -81,6 +85,7 @@ pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static
         .key(keys.request(api, from, r.id))
         .key(keys.outbox_of(api, from))
         .key(keys.request_index(api, from))
+        .key(keys.replays(api, &op.gate.session))
         .arg(api.as_str())
         .arg(from.get())
         .arg(op.gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
@@ -99,7 +104,9 @@ pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static
         .arg(retention)
         .arg(keys.wakeup_channel())
         .arg(&op.quota_day)
-        .arg(op.recipients.len());
+        .arg(op.recipients.len())
+        .arg(op.gate.replay_guard.as_deref().unwrap_or(""))
+        .arg(REPLAY_MEMORY);
     for uid in &op.recipients {
         inv.arg(uid.get());
     }

@@ -29,6 +29,7 @@ impl Sessions for RedisStore {
             "OK" => Ok(Ok(())),
             "SESSION" => Ok(Err(GateRefusal::Session)),
             "CALLID" => Ok(Err(GateRefusal::CallId)),
+            "REPLAY" => Ok(Err(GateRefusal::Replay)),
             other => Err(corrupt(format!("gate script answered {other}"))),
         }
     }

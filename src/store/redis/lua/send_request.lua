@@ -2,13 +2,15 @@
 -- the request record and (when no confirmation is needed) its deliveries.
 -- KEYS[1] session hash      KEYS[2] sender's friends hash   KEYS[3] quota counter
 -- KEYS[4] request hash      KEYS[5] partition outbox stream   KEYS[6] sender's request index (list)
+-- KEYS[7] the session's replay set
 -- ARGV[1] api_key  ARGV[2] sender uid  ARGV[3] sortable call_id or ""  ARGV[4] now (ms)
 -- ARGV[5] daily limit  ARGV[6] quota ttl (s)  ARGV[7] direct delivery allowed "1"/"0"
 -- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] type  ARGV[11] content
 -- ARGV[12] image  ARGV[13] invite "1"/"0"  ARGV[14] token hash  ARGV[15] expires at (ms)
 -- ARGV[16] record ttl (s)  ARGV[17] wake-up channel  ARGV[18] quota day  ARGV[19] n recipients
--- ARGV[20 .. 19+n] recipients, then the non-friends known to use the app
--- Returns {"PENDING"} | {"QUEUED"} | {"SESSION"} | {"CALLID"} | {"RESOLVE", uid...}
+-- ARGV[20] signature to remember (calls without call_id) or ""  ARGV[21] replay memory size
+-- ARGV[22 .. 21+n] recipients, then the non-friends known to use the app
+-- Returns {"PENDING"} | {"QUEUED"} | {"SESSION"} | {"CALLID"} | {"REPLAY"} | {"RESOLVE", uid...}
 --       | {"INVALID_USER"} | {"QUOTA", used} | {"ID_TAKEN"}
 local s = redis.call('HMGET', KEYS[1], 'api', 'uid', 'exp', 'hw')
 if not s[1] or s[1] ~= ARGV[1] or s[2] ~= ARGV[2] or tonumber(s[3]) <= tonumber(ARGV[4]) then
@@ -18,14 +20,18 @@ local callid = ARGV[3]
 if callid ~= '' and s[4] and callid <= s[4] then
   return {'CALLID'}
 end
+local signature = ARGV[20]
+if callid == '' and signature ~= '' and redis.call('ZSCORE', KEYS[7], signature) then
+  return {'REPLAY'}
+end
 
 local n = tonumber(ARGV[19])
 local known = {}
-for i = 20 + n, #ARGV do known[ARGV[i]] = true end
+for i = 22 + n, #ARGV do known[ARGV[i]] = true end
 local unresolved = {'RESOLVE'}
 local invalid = false
 local all_installed = true
-for i = 20, 19 + n do
+for i = 22, 21 + n do
   local r = ARGV[i]
   local f = redis.call('HGET', KEYS[2], r)
   if f then
@@ -38,7 +44,13 @@ end
 if #unresolved > 1 then return unresolved end
 if redis.call('EXISTS', KEYS[4]) == 1 then return {'ID_TAKEN'} end
 
-if callid ~= '' then redis.call('HSET', KEYS[1], 'hw', callid) end
+if callid ~= '' then
+  redis.call('HSET', KEYS[1], 'hw', callid)
+elseif signature ~= '' then
+  redis.call('ZADD', KEYS[7], ARGV[4], signature)
+  redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[21]) - 1)
+  redis.call('PEXPIREAT', KEYS[7], s[3])
+end
 if invalid then return {'INVALID_USER'} end
 
 local used = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -55,7 +67,7 @@ if direct then status = 'sent'; state = 'queued' end
 local rc = {}
 local fields = {'api', ARGV[1], 'from', ARGV[2], 'st', status, 'ty', ARGV[10], 'co', ARGV[11],
   'im', ARGV[12], 'inv', ARGV[13], 'ca', ARGV[4], 'ex', ARGV[15], 'th', ARGV[14], 'qd', ARGV[18]}
-for i = 20, 19 + n do
+for i = 22, 21 + n do
   table.insert(rc, ARGV[i])
   table.insert(fields, 'r:' .. ARGV[i])
   table.insert(fields, state)
@@ -72,7 +84,7 @@ if listed == 1 or tonumber(ARGV[9]) % 64 == 0 then
   redis.call('EXPIRE', KEYS[6], ARGV[16])
 end
 if direct then
-  for i = 20, 19 + n do
+  for i = 22, 21 + n do
     redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', ARGV[i], 'n', '0')
   end
   redis.call('PUBLISH', ARGV[17], KEYS[5])
