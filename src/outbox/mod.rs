@@ -14,6 +14,7 @@
 //!   back to the outbox.
 
 mod deliver;
+pub mod expiry;
 mod worker;
 
 use std::sync::Arc;

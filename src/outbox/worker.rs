@@ -1,8 +1,11 @@
 //! The claim loop of one delivery worker.
 //!
-//! Invariant: at shutdown a worker finishes the delivery in hand and hands the rest of its
-//! batch back to the outbox (due now), so another worker takes them without waiting for
-//! the reclaim delay.
+//! Invariants:
+//! - Between batches (at least every second when idle) the worker also runs the expiry
+//!   sweeper (`expiry`).
+//! - At shutdown a worker finishes the delivery in hand and hands the rest of its batch
+//!   back to the outbox (due now), so another worker takes them without waiting for the
+//!   reclaim delay.
 
 use std::time::Duration;
 
@@ -22,7 +25,12 @@ pub async fn run_worker<S: Store>(
     mut shutdown: watch::Receiver<bool>,
 ) {
     tracing::debug!(%consumer, "delivery worker started");
+    let mut last_sweep = tokio::time::Instant::now();
     while !*shutdown.borrow() {
+        if last_sweep.elapsed() >= super::expiry::SWEEP_EVERY {
+            last_sweep = tokio::time::Instant::now();
+            super::expiry::sweep(&store).await;
+        }
         match store.claim_deliveries(&consumer, BATCH).await {
             Ok(batch) if batch.is_empty() => {
                 tokio::select! {

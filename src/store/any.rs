@@ -59,6 +59,12 @@ impl Requests for AnyStore {
     ) -> Res<SettleOutcome> {
         delegate!(self, s => s.settle_request(record, settlement, now_ms))
     }
+    async fn due_expiries(&self, now_ms: i64, max: usize) -> Res<Vec<(ApiKey, Uid, u64)>> {
+        delegate!(self, s => s.due_expiries(now_ms, max))
+    }
+    async fn expire_request(&self, record: &RequestRecord, now_ms: i64) -> Res<Option<u32>> {
+        delegate!(self, s => s.expire_request(record, now_ms))
+    }
     async fn recent_requests(&self, api_key: &ApiKey, from: Uid, limit: usize) -> Res<Vec<u64>> {
         delegate!(self, s => s.recent_requests(api_key, from, limit))
     }

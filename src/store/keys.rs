@@ -81,6 +81,16 @@ impl Keys {
         format!("{}:q:{api_key}:{uid}:{day}", self.tag(api_key, uid))
     }
 
+    /// Sorted set of a partition's pending requests (`api:from:id`), scored by when their
+    /// confirmation page expires: what the expiry sweeper gives back.
+    pub fn expiring(&self, partition: u16) -> String {
+        format!("{}:expiring", self.tag_of(partition))
+    }
+
+    pub fn expiring_of(&self, api_key: &ApiKey, from: Uid) -> String {
+        self.expiring(self.partition(api_key, from))
+    }
+
     /// Sorted set: signatures of the session's calls without call_id (scored by time),
     /// expiring with the session, at most `REPLAY_MEMORY` of them.
     pub fn replays(&self, api_key: &ApiKey, session: &SessionKey) -> String {

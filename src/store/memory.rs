@@ -317,6 +317,48 @@ impl Requests for MemoryStore {
         Ok(SettleOutcome::Settled { refunded: refund })
     }
 
+    async fn due_expiries(
+        &self,
+        now_ms: i64,
+        max: usize,
+    ) -> Result<Vec<(ApiKey, Uid, u64)>, StoreError> {
+        Ok(self
+            .lock()
+            .requests
+            .values()
+            .filter(|r| r.status == RequestStatus::Pending && r.expires_at_ms <= now_ms)
+            .take(max)
+            .map(|r| (r.api_key.clone(), r.from, r.id))
+            .collect())
+    }
+
+    async fn expire_request(
+        &self,
+        record: &RequestRecord,
+        now_ms: i64,
+    ) -> Result<Option<u32>, StoreError> {
+        let mut inner = self.lock();
+        let key = (record.api_key.clone(), record.from, record.id);
+        let Some(req) = inner.requests.get_mut(&key) else {
+            return Ok(None);
+        };
+        if req.status != RequestStatus::Pending || req.expires_at_ms > now_ms {
+            return Ok(None);
+        }
+        req.status = RequestStatus::Expired;
+        let mut refund = 0u32;
+        for r in &mut req.recipients {
+            r.state = DeliveryState::Dropped;
+            r.detail = "the confirmation page expired unconfirmed".into();
+            refund += 1;
+        }
+        let quota_key = (record.api_key.clone(), record.from, req.quota_day.clone());
+        if let Some(used) = inner.quota.get_mut(&quota_key) {
+            *used = used.saturating_sub(refund);
+        }
+        Ok(Some(refund))
+    }
+
     async fn recent_requests(
         &self,
         api_key: &ApiKey,

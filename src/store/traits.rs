@@ -49,6 +49,19 @@ pub trait Requests: Clone + Send + Sync + 'static {
         settlement: &Settlement,
         now_ms: i64,
     ) -> impl Future<Output = Res<SettleOutcome>> + Send;
+    /// Pending requests whose confirmation page expired by `now_ms` (at most `max`).
+    fn due_expiries(
+        &self,
+        now_ms: i64,
+        max: usize,
+    ) -> impl Future<Output = Res<Vec<(ApiKey, Uid, u64)>>> + Send;
+    /// Expires a pending request past its expiry: status `expired`, recipients dropped,
+    /// quota given back. `Some(refunded)` when this call expired it.
+    fn expire_request(
+        &self,
+        record: &RequestRecord,
+        now_ms: i64,
+    ) -> impl Future<Output = Res<Option<u32>>> + Send;
     /// The ids of `from`'s latest requests (at most 100 are kept), newest first.
     fn recent_requests(
         &self,

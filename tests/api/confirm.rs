@@ -650,3 +650,52 @@ async fn only_mixi_pages_and_their_refusals_may_be_framed_and_only_by_mixi() {
         assert_eq!(headers["x-content-type-options"], "nosniff", "{page}");
     }
 }
+
+/// A page that expires unconfirmed gives its quota back: the user never sent those
+/// invitations. The workers' sweeper does it, shown in the admin view as `expired`.
+async fn an_unconfirmed_page_gives_its_quota_back_on(backend: Backend) {
+    let app = spawn_app_with(backend, |t| {
+        t.replace("expiry_secs = 3600", "expiry_secs = 1")
+    })
+    .await;
+    app.seed_graph(APP_KEY).await;
+    let session = app.session(1001).await;
+    let url = app.send_request(&session, "1004", &[]).await.json();
+    let url = url.as_str().unwrap().to_string();
+    let used = || async {
+        app.admin(
+            reqwest::Method::GET,
+            &format!("/admin/v1/apps/{APP_KEY}/users/1001/allocation"),
+            None,
+        )
+        .await
+        .1["used"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(used().await, 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while used().await != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "quota never given back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let view = app.request_view(APP_KEY, &url).await;
+    assert_eq!(view["status"], "expired");
+    assert_eq!(view["recipients"][0]["state"], "dropped", "{view}");
+    assert_eq!(
+        view["recipients"][0]["detail"],
+        "the confirmation page expired unconfirmed"
+    );
+    // A settled request is never swept: confirming after the refund is refused (410).
+    let (status, _, _) = get(&app, &local(&app, &url)).await;
+    assert_eq!(status, 410);
+}
+
+#[tokio::test]
+async fn an_unconfirmed_page_gives_its_quota_back() {
+    an_unconfirmed_page_gives_its_quota_back_on(Backend::Redis).await;
+    an_unconfirmed_page_gives_its_quota_back_on(Backend::Memory).await;
+}

@@ -96,6 +96,58 @@ impl Requests for RedisStore {
         }
     }
 
+    async fn due_expiries(
+        &self,
+        now_ms: i64,
+        max: usize,
+    ) -> Result<Vec<(ApiKey, Uid, u64)>, StoreError> {
+        let keys = &self.shared.keys;
+        let mut due = Vec::new();
+        for p in 0..keys.partitions() {
+            if due.len() >= max {
+                break;
+            }
+            let members: Vec<String> = self
+                .query(
+                    ::redis::cmd("ZRANGEBYSCORE")
+                        .arg(keys.expiring(p))
+                        .arg("-inf")
+                        .arg(now_ms)
+                        .arg("LIMIT")
+                        .arg(0)
+                        .arg(max - due.len()),
+                )
+                .await?;
+            for m in members {
+                let mut parts = m.rsplitn(3, ':');
+                let (id, from, api) = (parts.next(), parts.next(), parts.next());
+                match (
+                    api.and_then(ApiKey::parse),
+                    from.and_then(Uid::parse),
+                    id.and_then(|i| i.parse().ok()),
+                ) {
+                    (Some(a), Some(f), Some(i)) => due.push((a, f, i)),
+                    _ => return Err(corrupt(format!("expiring member `{m}`"))),
+                }
+            }
+        }
+        Ok(due)
+    }
+
+    async fn expire_request(
+        &self,
+        record: &RequestRecord,
+        now_ms: i64,
+    ) -> Result<Option<u32>, StoreError> {
+        let inv = scripts::expire(&self.shared.keys, record, now_ms);
+        let reply: Vec<String> = self.run_script(&inv).await?;
+        match first_word(&reply) {
+            "OK" => Ok(Some(reply.get(1).and_then(|r| r.parse().ok()).unwrap_or(0))),
+            "MISSING" | "DONE" | "NOTYET" => Ok(None),
+            other => Err(corrupt(format!("expire script answered {other}"))),
+        }
+    }
+
     async fn recent_requests(
         &self,
         api_key: &ApiKey,

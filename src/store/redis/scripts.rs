@@ -30,6 +30,7 @@ script!(PROMOTE, "promote.lua");
 script!(DEAD_LETTER, "dead_letter.lua");
 script!(COMPLETE_DELIVERY, "complete_delivery.lua");
 script!(RENEW_LEASE, "renew_lease.lua");
+script!(EXPIRE, "expire.lua");
 
 fn flag(b: bool) -> &'static str {
     if b {
@@ -70,7 +71,7 @@ pub fn gate(keys: &Keys, gate: &CallGate) -> ScriptInvocation<'static> {
     inv
 }
 
-/// KEYS: session, friends, quota, request, outbox, request index, replay set.
+/// KEYS: session, friends, quota, request, outbox, request index, replay set, expiring set.
 /// ARGV: see `lua/send_request.lua`; recipients, then known app users, come last.
 pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static> {
     let api = &op.gate.api_key;
@@ -86,6 +87,7 @@ pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static
         .key(keys.outbox_of(api, from))
         .key(keys.request_index(api, from))
         .key(keys.replays(api, &op.gate.session))
+        .key(keys.expiring_of(api, from))
         .arg(api.as_str())
         .arg(from.get())
         .arg(op.gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
@@ -144,6 +146,7 @@ pub fn settle(
     inv.key(keys.request(api, from, id))
         .key(keys.outbox_of(api, from))
         .key(keys.quota(api, from, &record.quota_day))
+        .key(keys.expiring_of(api, from))
         .arg(action)
         .arg(now_ms)
         .arg(keys.wakeup_channel())
@@ -240,6 +243,24 @@ pub fn dead_letter(
         .arg(last_error)
         .arg(item_json)
         .arg(limit);
+    inv
+}
+
+/// The expiring-set member of a request.
+pub fn expiring_member(api_key: &ApiKey, from: Uid, id: u64) -> String {
+    format!("{api_key}:{from}:{id}")
+}
+
+/// KEYS: request, quota of its day, expiring set. ARGV: now_ms, member, detail.
+pub fn expire(keys: &Keys, record: &RequestRecord, now_ms: i64) -> ScriptInvocation<'static> {
+    let (api, from) = (&record.api_key, record.from);
+    let mut inv = EXPIRE.prepare_invoke();
+    inv.key(keys.request(api, from, record.id))
+        .key(keys.quota(api, from, &record.quota_day))
+        .key(keys.expiring_of(api, from))
+        .arg(now_ms)
+        .arg(expiring_member(api, from, record.id))
+        .arg("the confirmation page expired unconfirmed");
     inv
 }
 

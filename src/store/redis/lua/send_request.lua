@@ -2,7 +2,7 @@
 -- the request record and (when no confirmation is needed) its deliveries.
 -- KEYS[1] session hash      KEYS[2] sender's friends hash   KEYS[3] quota counter
 -- KEYS[4] request hash      KEYS[5] partition outbox stream   KEYS[6] sender's request index (list)
--- KEYS[7] the session's replay set
+-- KEYS[7] the session's replay set  KEYS[8] the partition's expiring set
 -- ARGV[1] api_key  ARGV[2] sender uid  ARGV[3] sortable call_id or ""  ARGV[4] now (ms)
 -- ARGV[5] daily limit  ARGV[6] quota ttl (s)  ARGV[7] direct delivery allowed "1"/"0"
 -- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] type  ARGV[11] content
@@ -90,4 +90,6 @@ if direct then
   redis.call('PUBLISH', ARGV[17], KEYS[5])
   return {'QUEUED'}
 end
+-- Until it is settled, the expiry sweeper knows when to give its quota back.
+redis.call('ZADD', KEYS[8], ARGV[15], ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[9])
 return {'PENDING'}

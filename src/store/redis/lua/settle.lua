@@ -1,6 +1,7 @@
 -- Settles a pending request: the sender confirmed, cancelled, or mixi reported back.
 -- At most one settlement wins: only a pending, unexpired request changes.
 -- KEYS[1] request hash  KEYS[2] sender's partition outbox  KEYS[3] quota counter of its day
+-- KEYS[4] the partition's expiring set (the settled request leaves it)
 -- ARGV[1] "send" | "cancel" | "mixi"  ARGV[2] now (ms)  ARGV[3] wake-up channel
 -- ARGV[4] api_key  ARGV[5] from  ARGV[6] id  ARGV[7] enqueue deliveries "1"/"0"
 -- ARGV[8] platform request id  ARGV[9] detail  ARGV[10..] recipients chosen (mixi)
@@ -11,6 +12,7 @@ if r[1] ~= 'pending' then return {'DONE', r[1]} end
 if tonumber(r[2]) <= tonumber(ARGV[2]) then return {'EXPIRED'} end
 local rc = {}
 for uid in string.gmatch(r[3] or '', '[^,]+') do table.insert(rc, uid) end
+redis.call('ZREM', KEYS[4], ARGV[4] .. ':' .. ARGV[5] .. ':' .. ARGV[6])
 
 if ARGV[1] == 'send' then
   redis.call('HSET', KEYS[1], 'st', 'sent', 'sa', ARGV[2])

@@ -1,0 +1,27 @@
+-- Expires a pending request whose confirmation page outlived its life: its quota is given
+-- back and its recipients are dropped. Run by the delivery workers' sweeper; at most one
+-- settlement (this or the sender's) ever wins.
+-- KEYS[1] request hash  KEYS[2] quota counter of its day  KEYS[3] the partition's expiring set
+-- ARGV[1] now (ms)  ARGV[2] expiring-set member  ARGV[3] detail
+-- Returns {"OK", refunded} | {"MISSING"} | {"DONE", status} | {"NOTYET"}
+local r = redis.call('HMGET', KEYS[1], 'st', 'ex', 'rc')
+if not r[1] then
+  redis.call('ZREM', KEYS[3], ARGV[2])
+  return {'MISSING'}
+end
+if r[1] ~= 'pending' then
+  redis.call('ZREM', KEYS[3], ARGV[2])
+  return {'DONE', r[1]}
+end
+if tonumber(r[2]) > tonumber(ARGV[1]) then return {'NOTYET'} end
+local refund = 0
+redis.call('HSET', KEYS[1], 'st', 'expired', 'sa', ARGV[1])
+for uid in string.gmatch(r[3] or '', '[^,]+') do
+  redis.call('HSET', KEYS[1], 'r:' .. uid, 'dropped', 'd:' .. uid, ARGV[3])
+  refund = refund + 1
+end
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+local give = math.min(used, refund)
+if give > 0 then redis.call('DECRBY', KEYS[2], give) end
+redis.call('ZREM', KEYS[3], ARGV[2])
+return {'OK', tostring(refund)}
