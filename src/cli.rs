@@ -150,6 +150,7 @@ fn serve(config_path: Option<PathBuf>) -> ExitCode {
         }
     };
     crate::telemetry::init(config.server.log_format == crate::config::LogFormat::Json);
+    crate::app::raise_fd_limit();
     runtime().block_on(async move {
         let app = match Application::build(config).await {
             Ok(app) => app,
@@ -193,6 +194,7 @@ fn worker(config_path: PathBuf, count: Option<usize>) -> ExitCode {
         }
     };
     crate::telemetry::init(config.server.log_format == crate::config::LogFormat::Json);
+    crate::app::raise_fd_limit();
     if config.store.backend == StoreBackend::Memory {
         eprintln!(
             "a separate worker needs the redis store: the memory store is private to `serve`"

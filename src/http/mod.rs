@@ -8,6 +8,7 @@
 //! - Every answer carries `X-Request-Id` (see [`request_id`]).
 
 pub mod admin;
+pub mod body;
 pub mod client_ip;
 pub mod confirm;
 pub mod legacy;

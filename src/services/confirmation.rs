@@ -36,6 +36,10 @@ pub enum ConfirmError {
     Expired,
     #[error("not a form post")]
     NotAForm,
+    #[error("the form is too large")]
+    FormTooLarge,
+    #[error("the form did not arrive in time")]
+    FormTooSlow,
     #[error("the CSRF field does not match")]
     Csrf,
     #[error("mixi requests are sent from mixi's dialog")]

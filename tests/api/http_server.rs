@@ -192,3 +192,26 @@ async fn a_signed_shift_jis_value_verifies() {
     let tampered = answer(post(body.replace("%A0", "%A1")).await.unwrap()).await;
     assert_eq!(tampered.error_code(), Some(104));
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_by_the_gateway() {
+    let app = spawn_app_with(Backend::Memory, |t| {
+        t.replace("workers = 2\n", "workers = 2\nkeep_alive_secs = 1\n")
+    })
+    .await;
+    let mut stream = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut all = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut all)).await;
+    assert!(read.is_ok(), "still open after 10 s");
+    assert!(String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200"));
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}

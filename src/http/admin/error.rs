@@ -20,6 +20,8 @@ pub enum AdminError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    #[error("the body did not arrive in time")]
+    TooSlow,
     #[error("store unavailable")]
     Store(#[from] StoreError),
 }
@@ -30,6 +32,7 @@ impl ResponseError for AdminError {
             AdminError::Disabled | AdminError::NotFound(_) => StatusCode::NOT_FOUND,
             AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
             AdminError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AdminError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AdminError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -1,5 +1,7 @@
 //! The admin API's handlers: path and body parsed, a service called, JSON answered.
 
+use std::time::Duration;
+
 use actix_web::{web, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -8,12 +10,29 @@ use serde_json::json;
 use super::error::AdminError;
 use super::AdminAuth;
 use crate::domain::{ApiKey, App, SessionTtl, Uid};
+use crate::http::body::{read_body, BodyProblem};
 use crate::http::state::AppState;
 use crate::services::graph::GraphError;
 use crate::services::{allocation, graph, requests, sessions};
 
-fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
-    serde_json::from_slice(body)
+/// Largest admin body read (a friend list of a few thousand uids).
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// The JSON body, read within its size and the server's body time bound.
+async fn json_body<T: DeserializeOwned>(
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<T, AdminError> {
+    let timeout = Duration::from_millis(state.config.server.body_timeout_ms);
+    let body = read_body(payload, BODY_LIMIT, timeout)
+        .await
+        .map_err(|p| match p {
+            BodyProblem::TooLarge => {
+                AdminError::BadRequest(format!("body larger than {BODY_LIMIT} bytes"))
+            }
+            BodyProblem::TooSlow | BodyProblem::Broken => AdminError::TooSlow,
+        })?;
+    serde_json::from_slice(&body)
         .map_err(|e| AdminError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
@@ -56,9 +75,9 @@ struct SessionBody {
 pub async fn create_session(
     _auth: AdminAuth,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AdminError> {
-    let body: SessionBody = json_body(&body)?;
+    let body: SessionBody = json_body(payload, &state).await?;
     let app = app_of(&state, &body.api_key)?;
     let uid = body.uid.parse()?;
     let ttl = body
@@ -84,12 +103,12 @@ pub async fn put_friends(
     _auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AdminError> {
     let (api_key, uid) = path.into_inner();
     let app = app_of(&state, &api_key)?;
     let uid = uid_of(&uid)?;
-    let body: FriendsBody = json_body(&body)?;
+    let body: FriendsBody = json_body(payload, &state).await?;
     let friends = body
         .friends
         .iter()
@@ -113,12 +132,12 @@ pub async fn put_installed(
     _auth: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AdminError> {
     let (api_key, uid) = path.into_inner();
     let app = app_of(&state, &api_key)?;
     let uid = uid_of(&uid)?;
-    let body: InstalledBody = json_body(&body)?;
+    let body: InstalledBody = json_body(payload, &state).await?;
     graph::set_installed(&state.store, app, uid, body.installed).await?;
     Ok(HttpResponse::NoContent().finish())
 }

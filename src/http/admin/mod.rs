@@ -21,7 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
     cfg.service(
         web::scope("/admin/v1")
-            .app_data(web::PayloadConfig::new(256 * 1024))
             .route("/sessions", web::post().to(create_session))
             .route(
                 "/apps/{api_key}/users/{uid}/friends",

@@ -32,6 +32,8 @@ fn page(e: &ConfirmError) -> (StatusCode, &'static str, &'static str) {
         Cancelled => (StatusCode::CONFLICT, "Cancelled", "This request was cancelled; it cannot be sent any more."),
         Expired => (StatusCode::GONE, "This page has expired", "Confirmation pages last a limited time. Go back to the app to send a new request."),
         NotAForm => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Not a form", "Please use the buttons on the page."),
+        FormTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Not a form", "Please use the buttons on the page."),
+        FormTooSlow => (StatusCode::REQUEST_TIMEOUT, "Please try again", "The form took too long to arrive. Nothing was sent."),
         Csrf => (StatusCode::FORBIDDEN, "This form cannot be used", "The form was not sent from its own page. Open the confirmation page again."),
         SendFromMixi => (StatusCode::BAD_REQUEST, "Send it from mixi", "On mixi, requests are sent from mixi's own dialog: use the button on the page."),
         NobodyCanReceive => (StatusCode::UNPROCESSABLE_ENTITY, "Nobody here can receive it", "On Mobage, requests reach only people who already play this app, and none of these friends do. Nothing was sent; you can cancel this request."),

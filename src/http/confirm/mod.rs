@@ -12,6 +12,9 @@ pub mod view;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use std::time::Duration;
+
+use super::body::{read_body, BodyProblem};
 use super::page::{frame_ancestors, html};
 use super::state::AppState;
 use crate::services::confirmation::{self, ConfirmError, PageFields, Settled};
@@ -22,15 +25,26 @@ const FORM_LIMIT: usize = 16 * 1024;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/send_req.php")
-            .app_data(web::PayloadConfig::new(FORM_LIMIT))
             .route(web::get().to(show))
             .route(web::post().to(confirm)),
     )
-    .service(
-        web::resource("/send_req.php/complete")
-            .app_data(web::PayloadConfig::new(FORM_LIMIT))
-            .route(web::post().to(complete)),
-    );
+    .service(web::resource("/send_req.php/complete").route(web::post().to(complete)));
+}
+
+/// The posted form's fields, read within the form's size and the server's body time bound.
+async fn read_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<PageFields, ConfirmError> {
+    let timeout = Duration::from_millis(state.config.server.body_timeout_ms);
+    let body = read_body(payload, FORM_LIMIT, timeout)
+        .await
+        .map_err(|p| match p {
+            BodyProblem::TooLarge => ConfirmError::FormTooLarge,
+            BodyProblem::TooSlow | BodyProblem::Broken => ConfirmError::FormTooSlow,
+        })?;
+    forms::from_form(content_type(req), &body)
 }
 
 fn content_type(req: &HttpRequest) -> Option<&str> {
@@ -76,8 +90,12 @@ async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 
 /// `POST /send_req.php`: Send or Cancel.
 #[tracing::instrument(name = "confirm_post", skip_all)]
-async fn confirm(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    let fields = match forms::from_form(content_type(&req), &body) {
+async fn confirm(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let fields = match read_form(&req, payload, &state).await {
         Ok(f) => f,
         Err(e) => return answer(&state, None, Err(e)),
     };
@@ -87,8 +105,12 @@ async fn confirm(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>)
 
 /// `POST /send_req.php/complete`: what mixi's dialog did.
 #[tracing::instrument(name = "confirm_complete", skip_all)]
-async fn complete(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    let fields = match forms::from_form(content_type(&req), &body) {
+async fn complete(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let fields = match read_form(&req, payload, &state).await {
         Ok(f) => f,
         Err(e) => return answer(&state, None, Err(e)),
     };

@@ -10,7 +10,6 @@
 //! - A panic inside a call is answered as error 1 with the request id logged, never a
 //!   dropped connection (actix does not catch panics itself).
 
-pub mod body;
 pub mod caller;
 pub mod methods;
 pub mod params;
@@ -23,9 +22,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
 
-use self::body::read_body;
 use self::params::{parse_query, parse_request, Params};
 use self::response::{render, render_error, Answer, Rendered};
+use super::body::read_body;
 use super::client_ip::client_ip;
 use super::request_id::RequestId;
 use super::state::AppState;

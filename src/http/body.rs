@@ -1,7 +1,10 @@
-//! Reading a `/restserver.php` body within its size and time bounds.
+//! Reading a request body within its size and time bounds, on every route that has one.
 //!
-//! Invariant: an oversized body is still read on (up to [`DRAIN_LIMIT`]) so that the client
-//! finishes sending and hears the error 100 answer rather than a reset.
+//! Invariants:
+//! - A body that does not arrive within its time bound is given up ([`BodyProblem::TooSlow`]):
+//!   a client sending one byte a second holds a connection for the bound, not forever.
+//! - An oversized body is still read on (up to [`DRAIN_LIMIT`]) so that the client
+//!   finishes sending and hears the answer rather than a reset.
 
 use std::time::Duration;
 
