@@ -74,3 +74,90 @@ async fn two_gateways_share_a_cluster() {
     let cluster = RedisCluster::start();
     crate::resilience::two_gateways_share(&cluster.store_section()).await;
 }
+
+/// A Redis Cluster with one replica per master; a master is SIGKILLed under load and its
+/// replica promoted. Meanwhile calls that need the dead master's slots answer error 2
+/// (never a hang or another error), and the same gateway recovers without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_master_failover_answers_error_2_then_recovers() {
+    let mut cluster = RedisCluster::start_with_replicas(1);
+    // Replicas in sync before anything is killed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let synced = cluster
+            .ports
+            .iter()
+            .filter(|p| {
+                let out = std::process::Command::new("redis-cli")
+                    .args(["-p", &p.to_string(), "INFO", "replication"])
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout).contains("master_link_status:up")
+            })
+            .count();
+        if synced == 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "replicas never synced"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let app = spawn_with_config(test_config(&cluster.store_section(), |t| t), None).await;
+    let mut sessions = Vec::new();
+    for uid in 1001..=1016 {
+        sessions.push(app.session(uid).await);
+    }
+    let victim = *cluster
+        .masters()
+        .iter()
+        .find(|p| **p != cluster.ports[0])
+        .expect("a master to kill");
+    let started = std::time::Instant::now();
+    let mut killed_at = None;
+    let mut errors_2 = 0;
+    let mut last_failure: Option<std::time::Duration> = None;
+    let mut calls = 0;
+    while started.elapsed() < std::time::Duration::from_secs(25) {
+        if killed_at.is_none() && started.elapsed() > std::time::Duration::from_secs(2) {
+            cluster.kill(victim);
+            killed_at = Some(std::time::Instant::now());
+        }
+        for session in &sessions {
+            let call_id = app.next_call_id();
+            let ans = app
+                .call_signed(
+                    &[
+                        ("method", "admin.getAllocation"),
+                        ("api_key", APP_KEY),
+                        ("session_key", session),
+                        ("call_id", &call_id),
+                        ("format", "JSON"),
+                        ("integration_point_name", "requests_remaining"),
+                    ],
+                    APP_SECRET,
+                )
+                .await;
+            calls += 1;
+            match ans.error_code() {
+                None => assert_eq!(ans.body, "10"),
+                Some(2) => {
+                    errors_2 += 1;
+                    let since = killed_at.expect("no error before the kill").elapsed();
+                    last_failure = Some(since);
+                }
+                Some(other) => panic!("error {other} during the failover: {}", ans.body),
+            }
+        }
+    }
+    let recovered = last_failure.unwrap_or_default();
+    println!(
+        "failover: master {victim} killed; {calls} calls, {errors_2} answered error 2, the last {recovered:?} after the kill, every call after that answered"
+    );
+    assert!(errors_2 > 0, "the failover was felt");
+    assert!(
+        recovered < std::time::Duration::from_secs(10),
+        "{recovered:?}"
+    );
+}

@@ -19,13 +19,18 @@ fn port_pair_free(port: u16) -> bool {
 
 impl RedisCluster {
     pub fn start() -> Self {
+        Self::start_with_replicas(0)
+    }
+
+    /// Three masters, each with `replicas` replicas (promoted when their master fails).
+    pub fn start_with_replicas(replicas: usize) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         // Ports are handed out once per process, so parallel tests never pick the same.
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let base = 20_000 + (std::process::id() as u64 * 131) % 9_000;
         let mut ports = Vec::new();
-        while ports.len() < 3 {
+        while ports.len() < 3 * (1 + replicas) {
             let candidate =
                 (20_000 + (base + NEXT.fetch_add(1, Ordering::SeqCst) - 20_000) % 9_990) as u16;
             if port_pair_free(candidate) {
@@ -77,7 +82,7 @@ impl RedisCluster {
             .arg("--cluster")
             .arg("create")
             .args(&addrs)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .output()
             .expect("redis-cli runs (package redis-tools)");
         assert!(
@@ -109,6 +114,29 @@ impl RedisCluster {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The ports of the nodes that are masters now.
+    pub fn masters(&self) -> Vec<u16> {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.ports[0].to_string(), "CLUSTER", "NODES"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("master") && !l.contains("fail"))
+            .filter_map(|l| {
+                let addr = l.split(' ').nth(1)?;
+                addr.split(['@', ':']).nth(1)?.parse().ok()
+            })
+            .collect()
+    }
+
+    /// SIGKILLs the node on `port`.
+    pub fn kill(&mut self, port: u16) {
+        let i = self.ports.iter().position(|p| *p == port).expect("a node");
+        let _ = self.nodes[i].kill();
+        let _ = self.nodes[i].wait();
     }
 
     pub fn urls(&self) -> Vec<String> {
