@@ -102,19 +102,11 @@ async fn send(app: &TestApp, session: &str, call_id: &str, to: &str) -> Answer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parameter_flood_costs_little_and_leaves_honest_calls_alone() {
     let redis = RedisServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let toml = format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\nadmin_token = \"{ADMIN_TOKEN}\"\nmax_body_bytes = 262144\n\n{}\n[outbox]\nworkers = 0\n\n[[app]]\napi_key = \"{APP_KEY}\"\nsecret = \"{APP_SECRET}\"\ncallback_url = \"http://apps.example.com/a/\"\nrequire_call_id = false\n",
+        "[server]\nlisten = \"127.0.0.1:{{port}}\"\nadmin_token = \"{ADMIN_TOKEN}\"\nmax_body_bytes = 262144\n\n{}\n[outbox]\nworkers = 0\n\n[[app]]\napi_key = \"{APP_KEY}\"\nsecret = \"{APP_SECRET}\"\ncallback_url = \"http://apps.example.com/a/\"\nrequire_call_id = false\n",
         redis_section(&redis.url())
     );
-    let path = dir.path().join("gateway.toml");
-    std::fs::write(&path, toml).unwrap();
-    let gateway = Process::start(&path, port).await;
+    let (gateway, port, _dir) = Process::serve(&toml).await;
     let app = TestApp::remote(port);
     let session = app.session_in(APP_KEY, 1001).await.0;
 
@@ -433,19 +425,11 @@ async fn slow_client(port: u16, head: &'static [u8], give_up: Duration) -> Optio
 async fn slow_clients_are_closed_and_honest_ones_still_answered() {
     let _ = rlimit::increase_nofile_limit(8192);
     let redis = RedisServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let toml = format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\nadmin_token = \"{ADMIN_TOKEN}\"\nheader_timeout_ms = 2000\nbody_timeout_ms = 2000\nkeep_alive_secs = 2\n\n{}\n[outbox]\nworkers = 0\n\n[[app]]\napi_key = \"{APP_KEY}\"\nsecret = \"{APP_SECRET}\"\ncallback_url = \"http://apps.example.com/a/\"\nrequire_call_id = false\n",
+        "[server]\nlisten = \"127.0.0.1:{{port}}\"\nadmin_token = \"{ADMIN_TOKEN}\"\nheader_timeout_ms = 2000\nbody_timeout_ms = 2000\nkeep_alive_secs = 2\n\n{}\n[outbox]\nworkers = 0\n\n[[app]]\napi_key = \"{APP_KEY}\"\nsecret = \"{APP_SECRET}\"\ncallback_url = \"http://apps.example.com/a/\"\nrequire_call_id = false\n",
         redis_section(&redis.url())
     );
-    let path = dir.path().join("gateway.toml");
-    std::fs::write(&path, toml).unwrap();
-    let _gateway = Process::start(&path, port).await;
+    let (_gateway, port, _dir) = Process::serve(&toml).await;
     let app = TestApp::remote(port);
     let session = app.session_in(APP_KEY, 1001).await.0;
 

@@ -42,6 +42,15 @@ fn app_of<'a>(state: &'a AppState, api_key: &str) -> Result<&'a App, AdminError>
         .ok_or_else(|| AdminError::NotFound(format!("no app with api_key `{api_key}`")))
 }
 
+/// `{api_key}/users/{uid}` of a path.
+fn app_and_user(
+    state: &AppState,
+    path: web::Path<(String, String)>,
+) -> Result<(&App, Uid), AdminError> {
+    let (api_key, uid) = path.into_inner();
+    Ok((app_of(state, &api_key)?, uid_of(&uid)?))
+}
+
 fn uid_of(text: &str) -> Result<Uid, AdminError> {
     Uid::parse(text).ok_or_else(|| AdminError::BadRequest(format!("`{text}` is not a user id")))
 }
@@ -105,9 +114,7 @@ pub async fn put_friends(
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AdminError> {
-    let (api_key, uid) = path.into_inner();
-    let app = app_of(&state, &api_key)?;
-    let uid = uid_of(&uid)?;
+    let (app, uid) = app_and_user(&state, path)?;
     let body: FriendsBody = json_body(payload, &state).await?;
     let friends = body
         .friends
@@ -134,9 +141,7 @@ pub async fn put_installed(
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AdminError> {
-    let (api_key, uid) = path.into_inner();
-    let app = app_of(&state, &api_key)?;
-    let uid = uid_of(&uid)?;
+    let (app, uid) = app_and_user(&state, path)?;
     let body: InstalledBody = json_body(payload, &state).await?;
     graph::set_installed(&state.store, app, uid, body.installed).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -147,9 +152,7 @@ pub async fn get_allocation(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AdminError> {
-    let (api_key, uid) = path.into_inner();
-    let app = app_of(&state, &api_key)?;
-    let uid = uid_of(&uid)?;
+    let (app, uid) = app_and_user(&state, path)?;
     let allocation = allocation::user_allocation(&state.store, app, uid).await?;
     Ok(HttpResponse::Ok().json(allocation))
 }
@@ -176,9 +179,7 @@ pub async fn list_requests(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AdminError> {
-    let (api_key, uid) = path.into_inner();
-    let app = app_of(&state, &api_key)?;
-    let from = uid_of(&uid)?;
+    let (app, from) = app_and_user(&state, path)?;
     let items = requests::recent(&state.store, app, from).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }

@@ -88,32 +88,46 @@ async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     answer(&state, Some(&fields), result)
 }
 
-/// `POST /send_req.php`: Send or Cancel.
+/// Which form was posted.
+#[derive(Clone, Copy)]
+enum Form {
+    /// `POST /send_req.php`: Send or Cancel.
+    Confirm,
+    /// `POST /send_req.php/complete`: what mixi's dialog did.
+    Complete,
+}
+
+async fn posted(
+    form: Form,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let fields = match read_form(&req, payload, &state).await {
+        Ok(f) => f,
+        Err(e) => return answer(&state, None, Err(e)),
+    };
+    let result = match form {
+        Form::Confirm => confirmation::confirm(&state.config, &state.store, &fields).await,
+        Form::Complete => confirmation::complete(&state.config, &state.store, &fields).await,
+    };
+    answer(&state, Some(&fields), result.map(|s| back_to_app(&s)))
+}
+
 #[tracing::instrument(name = "confirm_post", skip_all)]
 async fn confirm(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let fields = match read_form(&req, payload, &state).await {
-        Ok(f) => f,
-        Err(e) => return answer(&state, None, Err(e)),
-    };
-    let result = confirmation::confirm(&state.config, &state.store, &fields).await;
-    answer(&state, Some(&fields), result.map(|s| back_to_app(&s)))
+    posted(Form::Confirm, req, payload, state).await
 }
 
-/// `POST /send_req.php/complete`: what mixi's dialog did.
 #[tracing::instrument(name = "confirm_complete", skip_all)]
 async fn complete(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let fields = match read_form(&req, payload, &state).await {
-        Ok(f) => f,
-        Err(e) => return answer(&state, None, Err(e)),
-    };
-    let result = confirmation::complete(&state.config, &state.store, &fields).await;
-    answer(&state, Some(&fields), result.map(|s| back_to_app(&s)))
+    posted(Form::Complete, req, payload, state).await
 }

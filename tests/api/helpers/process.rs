@@ -50,6 +50,20 @@ impl Process {
         Self { child }
     }
 
+    /// `fbbridge serve` on a free loopback port with `toml` (`{port}` in it is replaced by
+    /// the port); answers the process, its port and the folder that holds its config.
+    pub async fn serve(toml: &str) -> (Self, u16, tempfile::TempDir) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gateway.toml");
+        std::fs::write(&path, toml.replace("{port}", &port.to_string())).unwrap();
+        (Self::start(&path, port).await, port, dir)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
