@@ -1,5 +1,6 @@
 -- wrk script for scripts/bench. FBB_BODIES names a file of pre-signed form bodies (one per
--- line); each thread cycles through them. Without FBB_BODIES it GETs the URL as given.
+-- line), each to be sent once: thread t of FBB_THREADS sends bodies t, t + FBB_THREADS, ...
+-- (a body sent twice would be refused as a replay). Without FBB_BODIES it GETs the URL.
 -- Counts legacy error bodies as errors too (the API answers errors with HTTP 200).
 local threads = {}
 local bodies = {}
@@ -29,8 +30,14 @@ function request()
   if #list == 0 then
     return wrk.format(nil, nil)
   end
+  local stride = tonumber(os.getenv("FBB_THREADS") or "1")
+  local i = n * stride + offset
   n = n + 1
-  return wrk.format(nil, nil, nil, list[(n + offset) % #list + 1])
+  if i >= #list and not warned then
+    warned = true
+    io.stderr:write("ran out of distinct bodies: raise VARIANTS in scripts/bench\n")
+  end
+  return wrk.format(nil, nil, nil, list[i % #list + 1])
 end
 
 function response(status, headers, body)

@@ -50,6 +50,10 @@ enum Command {
     Sign {
         #[arg(long)]
         secret: String,
+        /// Read urlencoded bodies from standard input, one a line, and print each with its
+        /// `&sig=` appended (e.g. to sign many captured calls at once).
+        #[arg(long)]
+        bodies: bool,
         /// Parameters as key=value (a `sig` among them is ignored).
         #[arg(value_name = "KEY=VALUE")]
         params: Vec<String>,
@@ -109,7 +113,12 @@ pub fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Sign { secret, params } => {
+        Command::Sign {
+            secret,
+            bodies: true,
+            ..
+        } => sign_bodies(secret.as_bytes()),
+        Command::Sign { secret, params, .. } => {
             let mut pairs = Vec::with_capacity(params.len());
             for p in &params {
                 match p.split_once('=') {
@@ -133,6 +142,35 @@ pub fn main() -> ExitCode {
                 },
         } => session_create(config, &api_key, &uid, ttl),
     }
+}
+
+/// `fbbridge sign --bodies`: each stdin line (a urlencoded body) printed back signed. The
+/// signature is over the decoded values, as the gateway checks it.
+fn sign_bodies(secret: &[u8]) -> ExitCode {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else {
+            return ExitCode::FAILURE;
+        };
+        let body = line.trim_end();
+        if body.is_empty() {
+            continue;
+        }
+        let pairs = crate::http::legacy::params::parse_urlencoded(body.as_bytes());
+        let sig = sign(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
+            secret,
+        );
+        if writeln!(out, "{body}&sig={sig}").is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    if out.flush().is_err() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 fn serve(config_path: Option<PathBuf>) -> ExitCode {

@@ -205,3 +205,46 @@ async fn the_demo_prints_a_curl_that_works() {
     let _ = demo.kill();
     let _ = demo.wait();
 }
+
+/// `sign --bodies` signs many urlencoded bodies at once, over the decoded bytes (as the
+/// gateway checks them), and the gateway accepts what it signed.
+#[tokio::test]
+async fn sign_bodies_signs_each_line_as_the_gateway_checks() {
+    use std::io::Write;
+    let app = spawn_app_with(Backend::Memory, |t| t).await;
+    let lines = format!(
+        "method=admin.getAllocation&api_key={APP_KEY}&format=JSON&integration_point_name=requests_per_day&n=1\n\nmethod=admin.getAllocation&api_key={APP_KEY}&format=JSON&integration_point_name=requests_per_day&note=%82%A0\n"
+    );
+    let mut child = Command::new(BIN)
+        .args(["sign", "--secret", APP_SECRET, "--bodies"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let signed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        signed.lines().count(),
+        2,
+        "blank lines are skipped: {signed}"
+    );
+    for body in signed.lines() {
+        assert!(body.contains("&sig="), "{body}");
+        let res = app
+            .client
+            .post(format!("{}/restserver.php", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.text().await.unwrap(), "10", "{body}");
+    }
+}

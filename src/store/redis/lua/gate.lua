@@ -18,7 +18,8 @@ elseif ARGV[5] ~= '' then
   if redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[5]) == 0 then
     return {'REPLAY'}
   end
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[6]) - 1)
-  redis.call('PEXPIREAT', KEYS[2], s[3])
+  local kept = redis.call('ZCARD', KEYS[2])
+  if kept == 1 then redis.call('PEXPIREAT', KEYS[2], s[3]) end
+  if kept > tonumber(ARGV[6]) then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, kept - tonumber(ARGV[6]) - 1) end
 end
 return {'OK'}

@@ -48,8 +48,10 @@ if callid ~= '' then
   redis.call('HSET', KEYS[1], 'hw', callid)
 elseif signature ~= '' then
   redis.call('ZADD', KEYS[7], ARGV[4], signature)
-  redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[21]) - 1)
-  redis.call('PEXPIREAT', KEYS[7], s[3])
+  -- The set lives as long as the session; its oldest members go past the memory size.
+  local kept = redis.call('ZCARD', KEYS[7])
+  if kept == 1 then redis.call('PEXPIREAT', KEYS[7], s[3]) end
+  if kept > tonumber(ARGV[21]) then redis.call('ZREMRANGEBYRANK', KEYS[7], 0, kept - tonumber(ARGV[21]) - 1) end
 end
 if invalid then return {'INVALID_USER'} end
 
