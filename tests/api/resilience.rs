@@ -124,20 +124,7 @@ async fn a_parameter_flood_costs_little_and_leaves_honest_calls_alone() {
         let app = TestApp::remote(app.port);
         async move {
             let started = Instant::now();
-            let n = n.to_string();
-            let ans = app
-                .call_signed(
-                    &[
-                        ("method", "admin.getAllocation"),
-                        ("api_key", APP_KEY),
-                        ("session_key", &session),
-                        ("format", "JSON"),
-                        ("integration_point_name", "requests_remaining"),
-                        ("n", &n),
-                    ],
-                    APP_SECRET,
-                )
-                .await;
+            let ans = app.remaining_today(&session, n).await;
             (ans.body, started.elapsed())
         }
     };
@@ -466,20 +453,7 @@ async fn slow_clients_are_closed_and_honest_ones_still_answered() {
         slowest_health = slowest_health.max(t.elapsed());
         let t = Instant::now();
         n += 1;
-        let n_text = n.to_string();
-        let ans = app
-            .call_signed(
-                &[
-                    ("method", "admin.getAllocation"),
-                    ("api_key", APP_KEY),
-                    ("session_key", &session),
-                    ("format", "JSON"),
-                    ("integration_point_name", "requests_remaining"),
-                    ("n", &n_text),
-                ],
-                APP_SECRET,
-            )
-            .await;
+        let ans = app.remaining_today(&session, n).await;
         assert_eq!(ans.body, "10");
         slowest_call = slowest_call.max(t.elapsed());
         tokio::time::sleep(Duration::from_millis(500)).await;

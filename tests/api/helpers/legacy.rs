@@ -39,6 +39,24 @@ pub fn signed(params: &[(&str, &str)], secret: &str) -> Vec<(String, String)> {
 }
 
 impl TestApp {
+    /// `admin.getAllocation` of what app1's `session` has left today, without call_id; `n`
+    /// makes each call distinct (the same call twice is refused as a replay).
+    pub async fn remaining_today(&self, session: &str, n: usize) -> Answer {
+        let n = n.to_string();
+        self.call_signed(
+            &[
+                ("method", "admin.getAllocation"),
+                ("api_key", APP_KEY),
+                ("session_key", session),
+                ("format", "JSON"),
+                ("integration_point_name", "requests_remaining"),
+                ("n", &n),
+            ],
+            APP_SECRET,
+        )
+        .await
+    }
+
     pub fn next_call_id(&self) -> String {
         self.call_ids.fetch_add(1, Ordering::SeqCst).to_string()
     }
