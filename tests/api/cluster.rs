@@ -33,14 +33,18 @@ async fn store_conforms_on_a_cluster() {
 
 #[tokio::test]
 async fn legacy_errors_on_a_cluster() {
-    crate::legacy_errors::error_102_unknown_foreign_malformed_or_expired_session_on(
+    crate::legacy_errors::sessions_and_signatures::error_102_unknown_foreign_malformed_or_expired_session_on(
         Backend::Cluster,
     )
     .await;
-    crate::legacy_errors::error_103_call_id_not_greater_or_malformed_on(Backend::Cluster).await;
-    crate::legacy_errors::error_110_recipient_neither_friend_nor_app_user_on(Backend::Cluster)
+    crate::legacy_errors::sessions_and_signatures::error_103_call_id_not_greater_or_malformed_on(
+        Backend::Cluster,
+    )
+    .await;
+    crate::legacy_errors::parameters_and_limits::error_110_recipient_neither_friend_nor_app_user_on(Backend::Cluster)
         .await;
-    crate::legacy_errors::error_4_daily_limit_reached_on(Backend::Cluster).await;
+    crate::legacy_errors::parameters_and_limits::error_4_daily_limit_reached_on(Backend::Cluster)
+        .await;
 }
 
 #[tokio::test]
@@ -66,7 +70,7 @@ async fn confirmation_pages_on_a_cluster() {
 async fn delivery_on_a_cluster() {
     crate::delivery::mobage_one_signed_post_per_recipient_on(Backend::Cluster).await;
     crate::delivery::a_503_twice_then_202_on(Backend::Cluster).await;
-    crate::delivery::a_permanent_500_is_dead_lettered_alone_on(Backend::Cluster).await;
+    crate::delivery::failures::a_permanent_500_is_dead_lettered_alone_on(Backend::Cluster).await;
 }
 
 #[tokio::test]
