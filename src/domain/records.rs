@@ -164,6 +164,11 @@ pub struct InboxItem {
     pub received_at: String,
 }
 
+/// Milliseconds since the epoch, now: the unit of every stored time.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 pub fn rfc3339_ms(ms: i64) -> String {
     use chrono::TimeZone;
     chrono::Utc

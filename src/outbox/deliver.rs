@@ -17,14 +17,10 @@ use tracing::Instrument;
 
 use super::WorkerContext;
 use crate::domain::{
-    Delivery, DeliveryState, InboxItem, Platform, PlatformKind, RateKey, RequestRecord,
+    now_ms, Delivery, DeliveryState, InboxItem, Platform, PlatformKind, RateKey, RequestRecord,
 };
 use crate::platform::client::{self as upstream, Outcome};
 use crate::store::{Store, StoreError};
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 /// What the recipient finds in their sandbox inbox.
 pub fn inbox_item(

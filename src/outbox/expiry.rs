@@ -18,7 +18,7 @@ const SWEEP_MAX: usize = 200;
 
 /// Expires what is due; answers how many requests it expired.
 pub async fn sweep<S: Store>(store: &S) -> u32 {
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = crate::domain::now_ms();
     let due = match store.due_expiries(now, SWEEP_MAX).await {
         Ok(due) => due,
         Err(e) => {

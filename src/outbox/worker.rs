@@ -61,7 +61,7 @@ pub async fn run_worker<S: Store>(
 }
 
 async fn hand_back<S: Store>(store: &S, rest: impl Iterator<Item = Delivery>) {
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = crate::domain::now_ms();
     for d in rest {
         if let Err(e) = store
             .reschedule_delivery(&d, now, d.attempt, "handed back at shutdown")

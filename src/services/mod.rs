@@ -16,10 +16,7 @@ pub mod requests;
 pub mod send_request;
 pub mod sessions;
 
-/// Milliseconds since the epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+pub(crate) use crate::domain::now_ms;
 
 /// A store failure reaches a legacy caller as error 2 (its detail only in the log).
 impl From<crate::store::StoreError> for crate::domain::LegacyError {

@@ -87,6 +87,23 @@ fn gate(inner: &mut Inner, gate: &CallGate) -> Result<(), GateRefusal> {
     Ok(())
 }
 
+/// Drops every recipient of a request that will not be sent; answers how many.
+fn drop_all(req: &mut RequestRecord, detail: &str) -> u32 {
+    for r in &mut req.recipients {
+        r.state = DeliveryState::Dropped;
+        r.detail = detail.to_string();
+    }
+    req.recipients.len() as u32
+}
+
+/// Gives `n` invitations back to the sender's count of `quota_day`.
+fn give_back(inner: &mut Inner, record: &RequestRecord, quota_day: String, n: u32) {
+    let quota_key = (record.api_key.clone(), record.from, quota_day);
+    if let Some(used) = inner.quota.get_mut(&quota_key) {
+        *used = used.saturating_sub(n);
+    }
+}
+
 fn advance(inner: &mut Inner, gate: &CallGate) {
     if let (Some(call_id), Some(entry)) =
         (&gate.call_id, inner.sessions.get_mut(gate.session.as_str()))
@@ -271,11 +288,7 @@ impl Requests for MemoryStore {
             }
             Settlement::Cancel { detail } => {
                 req.status = RequestStatus::Cancelled;
-                for r in &mut req.recipients {
-                    r.state = DeliveryState::Dropped;
-                    r.detail = detail.clone();
-                    refund += 1;
-                }
+                refund = drop_all(req, detail);
             }
             Settlement::Mixi {
                 platform_request_id,
@@ -294,10 +307,8 @@ impl Requests for MemoryStore {
                 }
             }
         }
-        let quota_key = (record.api_key.clone(), record.from, req.quota_day.clone());
-        if let Some(used) = inner.quota.get_mut(&quota_key) {
-            *used = used.saturating_sub(refund);
-        }
+        let quota_day = req.quota_day.clone();
+        give_back(&mut inner, record, quota_day, refund);
         for to in &enqueue_to {
             inner.next_handle += 1;
             let handle = inner.next_handle.to_string();
@@ -346,16 +357,9 @@ impl Requests for MemoryStore {
             return Ok(None);
         }
         req.status = RequestStatus::Expired;
-        let mut refund = 0u32;
-        for r in &mut req.recipients {
-            r.state = DeliveryState::Dropped;
-            r.detail = "the confirmation page expired unconfirmed".into();
-            refund += 1;
-        }
-        let quota_key = (record.api_key.clone(), record.from, req.quota_day.clone());
-        if let Some(used) = inner.quota.get_mut(&quota_key) {
-            *used = used.saturating_sub(refund);
-        }
+        let refund = drop_all(req, "the confirmation page expired unconfirmed");
+        let quota_day = req.quota_day.clone();
+        give_back(&mut inner, record, quota_day, refund);
         Ok(Some(refund))
     }
 
