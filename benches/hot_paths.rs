@@ -94,14 +94,17 @@ fn bench_render(c: &mut Criterion) {
     let xml = Answer {
         format: Format::Xml,
         callback: None,
+        fql: false,
     };
     let json = Answer {
         format: Format::Json,
         callback: None,
+        fql: false,
     };
     let jsonp = Answer {
         format: Format::Json,
         callback: Some("cb".into()),
+        fql: false,
     };
     let error = LegacyError::new(ErrorCode::InvalidCallId, "bench");
     c.bench_function("render XML result", |b| {

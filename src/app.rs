@@ -84,9 +84,15 @@ impl Application {
         };
         let (public_routes, internal_routes) = Routes::split(&config.server);
         let workers = config.server.workers;
+        // A legacy call may wait on the People API: never longer than this.
+        let people_timeout =
+            std::time::Duration::from_millis(config.outbox.http_timeout_ms.min(5_000));
         let state = AppState {
             config: Arc::new(config),
             store,
+            people: crate::platform::people::PeopleClient {
+                http: crate::platform::client::http_client(people_timeout),
+            },
         };
         let mut servers = vec![server::start(listener, &state, public_routes, workers)?];
         if let (Some(listener), Some(routes)) = (internal, internal_routes) {

@@ -32,6 +32,8 @@ pub const REDIS_ERRORS: &str = "fbbridge_redis_errors_total";
 pub const DELIVERIES: &str = "fbbridge_deliveries_total";
 pub const OUTBOX: &str = "fbbridge_outbox_messages";
 pub const CONFIRMATIONS: &str = "fbbridge_confirmations_total";
+/// Copies of a user's graph from the People API, by outcome (`fresh`, `stale_served`, `failed`).
+pub const GRAPH_REFRESHES: &str = "fbbridge_graph_refreshes_total";
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,

@@ -40,6 +40,10 @@ pub struct RawApp {
     pub require_call_id: bool,
     #[serde(default = "default_daily_limit")]
     pub daily_request_limit: u32,
+    #[serde(default = "default_notification_limit")]
+    pub daily_notification_limit: u32,
+    #[serde(default = "default_feed_limit")]
+    pub daily_feed_limit: u32,
     #[serde(default = "default_offset")]
     pub day_starts_utc_offset: String,
     #[serde(default = "default_session_ttl")]
@@ -58,6 +62,12 @@ fn default_true() -> bool {
     true
 }
 fn default_daily_limit() -> u32 {
+    10
+}
+fn default_notification_limit() -> u32 {
+    20
+}
+fn default_feed_limit() -> u32 {
     10
 }
 fn default_offset() -> String {

@@ -214,6 +214,8 @@ fn app(i: usize, app: RawApp) -> Result<App, ConfigError> {
         desktop: app.desktop,
         require_call_id: app.require_call_id,
         daily_request_limit: app.daily_request_limit,
+        daily_notification_limit: app.daily_notification_limit,
+        daily_feed_limit: app.daily_feed_limit,
         day_offset,
         session_ttl: Duration::from_secs(app.session_ttl_secs),
         platform,
@@ -245,7 +247,7 @@ fn platform(
         (PlatformKind::Mobage | PlatformKind::OpenSocial, None) => {
             return Err(err(key("upstream"), "is required for this platform"));
         }
-        (PlatformKind::Sandbox | PlatformKind::Mixi, Some(_)) => {
+        (PlatformKind::Sandbox, Some(_)) => {
             return Err(err(
                 key("upstream"),
                 format!("is not used by platform {}", kind.as_str()),
@@ -253,6 +255,12 @@ fn platform(
         }
         (_, Some(up)) => {
             check_http_url(key("upstream.endpoint"), &up.endpoint)?;
+            if let Some(people) = &up.people_url {
+                check_http_url(key("upstream.people_url"), people)?;
+            }
+            if up.graph_ttl_secs == 0 {
+                return Err(err(key("upstream.graph_ttl_secs"), "must be at least 1"));
+            }
             Some(up)
         }
         (_, None) => None,
@@ -260,7 +268,10 @@ fn platform(
     Ok(match (kind, upstream) {
         (PlatformKind::Mobage, Some(up)) => Platform::Mobage(up),
         (PlatformKind::OpenSocial, Some(up)) => Platform::OpenSocial(up),
-        (PlatformKind::Mixi, _) => Platform::Mixi { container_scripts },
+        (PlatformKind::Mixi, upstream) => Platform::Mixi {
+            container_scripts,
+            upstream,
+        },
         _ => Platform::Sandbox,
     })
 }

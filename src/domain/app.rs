@@ -3,7 +3,8 @@
 //! Invariants:
 //! - Every field was checked by `config::validate`; an `App` is never half-valid.
 //! - The platform's own settings live in its [`Platform`] variant: a Mobage or OpenSocial
-//!   app always has its [`Upstream`], a mixi app its container scripts.
+//!   app always has its [`Upstream`], a mixi app its container scripts (and, for its
+//!   People API, an optional upstream).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -63,6 +64,37 @@ pub struct Upstream {
     /// OpenSocial 1.0+ containers put the outbox under `@self`.
     #[serde(default)]
     pub outbox_under_self: bool,
+    /// The People API base (`{people_url}/people/{guid}/@friends`); see [`Upstream::people_base`].
+    #[serde(default)]
+    pub people_url: Option<String>,
+    /// The first `startIndex` of a page: 1 on Mobage, 0 elsewhere, unless set here.
+    #[serde(default)]
+    pub people_start_index: Option<u32>,
+    /// How long a copy of a user's graph is fresh.
+    #[serde(default = "default_graph_ttl")]
+    pub graph_ttl_secs: u64,
+}
+
+fn default_graph_ttl() -> u64 {
+    3600
+}
+
+impl Upstream {
+    /// `people_url`, else Mobage's `{endpoint}/api/restful/v2`, else the endpoint itself.
+    pub fn people_base(&self, kind: PlatformKind) -> String {
+        match (&self.people_url, kind) {
+            (Some(u), _) => u.trim_end_matches('/').to_string(),
+            (None, PlatformKind::Mobage) => {
+                format!("{}/api/restful/v2", self.endpoint.trim_end_matches('/'))
+            }
+            (None, _) => self.endpoint.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn people_start_index(&self, kind: PlatformKind) -> u32 {
+        self.people_start_index
+            .unwrap_or(if kind == PlatformKind::Mobage { 1 } else { 0 })
+    }
 }
 
 fn default_pair_window() -> u64 {
@@ -78,9 +110,11 @@ pub enum Platform {
     /// fbbridge plays the container itself.
     Sandbox,
     /// Requests are made in the browser (`requestShareApp`); `container_scripts` provide
-    /// `opensocial` and `mixi` to pages not served inside the gadget.
+    /// `opensocial` and `mixi` to pages not served inside the gadget. With an `upstream`,
+    /// the graph comes from mixi's People API (nothing is sent through it).
     Mixi {
         container_scripts: Vec<String>,
+        upstream: Option<Upstream>,
     },
     Mobage(Upstream),
     OpenSocial(Upstream),
@@ -113,6 +147,16 @@ impl Platform {
         }
     }
 
+    /// Where the social graph comes from: the platform's People API, or (`None`) the
+    /// admin API.
+    pub fn graph_source(&self) -> Option<&Upstream> {
+        match self {
+            Platform::Mobage(u) | Platform::OpenSocial(u) => Some(u),
+            Platform::Mixi { upstream, .. } => upstream.as_ref(),
+            Platform::Sandbox => None,
+        }
+    }
+
     pub fn is_mixi(&self) -> bool {
         matches!(self, Platform::Mixi { .. })
     }
@@ -135,6 +179,10 @@ pub struct App {
     pub desktop: bool,
     pub require_call_id: bool,
     pub daily_request_limit: u32,
+    /// `notifications_per_day` (`notify.md`).
+    pub daily_notification_limit: u32,
+    /// `feed_actions_per_day` (`notify.md`).
+    pub daily_feed_limit: u32,
     pub day_offset: FixedOffset,
     pub session_ttl: Duration,
     pub platform: Platform,

@@ -2,7 +2,8 @@
 //!
 //! Invariants:
 //! - Every failure a legacy caller can see is a [`LegacyError`] carrying one of the codes of
-//!   `legacy-rest.md`; its `error_msg` is exactly the table's text.
+//!   `legacy-rest.md`; its `error_msg` is exactly the table's text, except where Facebook
+//!   itself answered a specific text (the FQL errors): then [`LegacyError::message`].
 //! - `detail` is for logs only and never reaches the caller.
 
 use std::fmt;
@@ -20,10 +21,16 @@ pub enum ErrorCode {
     InvalidCallId,
     IncorrectSignature,
     InvalidUserId,
+    PermissionError,
+    FqlParser,
+    FqlUnknownField,
+    FqlUnknownTable,
+    FqlNotIndexable,
+    FqlInvalidFunction,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::Unknown,
         ErrorCode::ServiceUnavailable,
         ErrorCode::UnknownMethod,
@@ -35,6 +42,12 @@ impl ErrorCode {
         ErrorCode::InvalidCallId,
         ErrorCode::IncorrectSignature,
         ErrorCode::InvalidUserId,
+        ErrorCode::PermissionError,
+        ErrorCode::FqlParser,
+        ErrorCode::FqlUnknownField,
+        ErrorCode::FqlUnknownTable,
+        ErrorCode::FqlNotIndexable,
+        ErrorCode::FqlInvalidFunction,
     ];
 
     pub fn code(self) -> u16 {
@@ -50,6 +63,12 @@ impl ErrorCode {
             ErrorCode::InvalidCallId => 103,
             ErrorCode::IncorrectSignature => 104,
             ErrorCode::InvalidUserId => 110,
+            ErrorCode::PermissionError => 200,
+            ErrorCode::FqlParser => 601,
+            ErrorCode::FqlUnknownField => 602,
+            ErrorCode::FqlUnknownTable => 603,
+            ErrorCode::FqlNotIndexable => 604,
+            ErrorCode::FqlInvalidFunction => 605,
         }
     }
 
@@ -66,6 +85,12 @@ impl ErrorCode {
             ErrorCode::InvalidCallId => "Invalid call_id",
             ErrorCode::IncorrectSignature => "Incorrect signature",
             ErrorCode::InvalidUserId => "Invalid user id",
+            ErrorCode::PermissionError => "Permissions error",
+            ErrorCode::FqlParser => "Error while parsing FQL statement",
+            ErrorCode::FqlUnknownField => "The field you requested does not exist",
+            ErrorCode::FqlUnknownTable => "The table you requested does not exist",
+            ErrorCode::FqlNotIndexable => "Your statement is not indexable",
+            ErrorCode::FqlInvalidFunction => "The function you called does not exist",
         }
     }
 }
@@ -75,6 +100,8 @@ pub struct LegacyError {
     pub code: ErrorCode,
     /// Why, for the log. Never rendered.
     pub detail: String,
+    /// The `error_msg` to answer instead of the table's text (FQL's own messages).
+    pub message: Option<String>,
 }
 
 impl LegacyError {
@@ -82,7 +109,24 @@ impl LegacyError {
         Self {
             code,
             detail: detail.into(),
+            message: None,
         }
+    }
+    /// An error whose `error_msg` is `message` (also logged as its detail).
+    pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            code,
+            detail: message.clone(),
+            message: Some(message),
+        }
+    }
+    /// The `error_msg` a caller sees.
+    pub fn public_message(&self) -> &str {
+        self.message.as_deref().unwrap_or(self.code.message())
+    }
+    pub fn permission(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::PermissionError, detail)
     }
     pub fn invalid_parameter(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidParameter, detail)
@@ -98,7 +142,7 @@ impl fmt::Display for LegacyError {
             f,
             "{} {} ({})",
             self.code.code(),
-            self.code.message(),
+            self.public_message(),
             self.detail
         )
     }

@@ -7,12 +7,15 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::platform::people::PeopleClient;
 use crate::store::AnyStore;
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: AnyStore,
+    /// The platforms' People API, which a legacy call may wait on.
+    pub people: PeopleClient,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
         Self {
             config: self.config.clone(),
             store,
+            people: self.people.clone(),
         }
     }
 }

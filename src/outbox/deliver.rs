@@ -20,6 +20,7 @@ use crate::domain::{
     now_ms, Delivery, DeliveryState, InboxItem, Platform, PlatformKind, RateKey, RequestRecord,
 };
 use crate::platform::client::{self as upstream, Outcome};
+use crate::store::aliases::platform_id_of;
 use crate::store::{Store, StoreError};
 
 /// What the recipient finds in their sandbox inbox.
@@ -95,6 +96,14 @@ async fn deliver_once<S: Store>(
                 .await
         }
         Platform::Mobage(upstream_cfg) | Platform::OpenSocial(upstream_cfg) => {
+            // Aliases are fbbridge's own numbers: the platform is told its own ids.
+            let from_id = platform_id_of(store, &app.api_key, d.from).await?;
+            let to_id = platform_id_of(store, &app.api_key, d.to).await?;
+            let (Some(from_id), Some(to_id)) = (from_id, to_id) else {
+                count(kind, "dead");
+                let outcome = Outcome::Dead("a uid alias with no platform id".into());
+                return record_outcome(store, ctx, d, outcome).await;
+            };
             let mut window_taken = None;
             if let Some((window, per_pair)) = upstream::rate_window(app, upstream_cfg) {
                 let key = if per_pair {
@@ -123,7 +132,7 @@ async fn deliver_once<S: Store>(
                 }
                 window_taken = Some(key);
             }
-            let outcome = upstream::send(&ctx.http, app, &record.content, d.from, d.to).await;
+            let outcome = upstream::send(&ctx.http, app, &record.content, &from_id, &to_id).await;
             count(
                 kind,
                 match &outcome {

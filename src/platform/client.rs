@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use super::{mobage, oauth, opensocial, percent_encode};
-use crate::domain::{App, Platform, Uid, Upstream, UpstreamMode};
+use crate::domain::{App, Platform, Upstream, UpstreamMode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -49,7 +49,7 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 }
 
 /// `xoauth_requestor_id`: the sender in proxy mode, the app in trusted mode.
-pub fn requestor(app: &App, upstream: &Upstream, from: Uid) -> String {
+pub fn requestor(app: &App, upstream: &Upstream, from: &str) -> String {
     match upstream.mode {
         UpstreamMode::Proxy => from.to_string(),
         UpstreamMode::Trusted => app.app_id.clone(),
@@ -77,13 +77,13 @@ fn snippet(body: &str) -> String {
     }
 }
 
-/// Sends the message of `content` from `from` to `to`.
+/// Sends the message of `content` from `from` to `to` (platform ids).
 pub async fn send(
     client: &reqwest::Client,
     app: &App,
     content: &str,
-    from: Uid,
-    to: Uid,
+    from: &str,
+    to: &str,
 ) -> Outcome {
     let (upstream, mobage) = match &app.platform {
         Platform::Mobage(u) => (u, true),
@@ -97,12 +97,12 @@ pub async fn send(
                 "{}/api/restful/v1/messages/@me/@outbox",
                 upstream.endpoint.trim_end_matches('/')
             ),
-            mobage::message_body(app, content, &to.to_string()),
+            mobage::message_body(app, content, to),
         )
     } else {
         (
             opensocial::outbox_url(upstream, &requestor),
-            opensocial::message_body(app, content, &to.to_string()),
+            opensocial::message_body(app, content, to),
         )
     };
     let url = format!("{url}?xoauth_requestor_id={}", percent_encode(&requestor));

@@ -13,6 +13,7 @@ pub mod mixi;
 pub mod mobage;
 pub mod oauth;
 pub mod opensocial;
+pub mod people;
 pub mod url;
 
 pub use self::url::percent_encode;

@@ -89,14 +89,18 @@ pub struct Request<'a> {
 /// The `Authorization: OAuth ...` header value for `req`.
 pub fn authorization(req: &Request<'_>) -> Result<String, BadUrl> {
     let (base_uri, query) = split_url(req.url)?;
-    let mut oauth: Vec<(String, String)> = vec![
-        ("oauth_body_hash".into(), body_hash(req.body)),
+    let mut oauth: Vec<(String, String)> = Vec::with_capacity(7);
+    // The body-hash extension leaves it out of requests that have no body (GET, HEAD).
+    if !matches!(req.method, "GET" | "HEAD") {
+        oauth.push(("oauth_body_hash".into(), body_hash(req.body)));
+    }
+    oauth.extend([
         ("oauth_consumer_key".into(), req.consumer_key.into()),
         ("oauth_nonce".into(), req.nonce.clone()),
         ("oauth_signature_method".into(), "HMAC-SHA1".into()),
         ("oauth_timestamp".into(), req.timestamp.to_string()),
         ("oauth_version".into(), "1.0".into()),
-    ];
+    ]);
     let mut all = query;
     all.extend(oauth.iter().cloned());
     let signature = hmac_sha1(

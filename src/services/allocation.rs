@@ -18,6 +18,10 @@ pub enum IntegrationPoint {
     RequestsPerDay,
     /// What the session's user has left today.
     RequestsRemaining,
+    /// User-to-user notifications a sender may send a day.
+    NotificationsPerDay,
+    /// Feed stories a user may publish a day.
+    FeedActionsPerDay,
 }
 
 impl IntegrationPoint {
@@ -25,6 +29,8 @@ impl IntegrationPoint {
         match name {
             "requests_per_day" => Some(Self::RequestsPerDay),
             "requests_remaining" => Some(Self::RequestsRemaining),
+            "notifications_per_day" => Some(Self::NotificationsPerDay),
+            "feed_actions_per_day" => Some(Self::FeedActionsPerDay),
             _ => None,
         }
     }
@@ -43,6 +49,10 @@ pub async fn get_allocation<S: Sessions + Quotas>(
     }
     match point {
         Some(IntegrationPoint::RequestsPerDay) => Ok(i64::from(app.daily_request_limit)),
+        Some(IntegrationPoint::NotificationsPerDay) => {
+            Ok(i64::from(app.daily_notification_limit))
+        }
+        Some(IntegrationPoint::FeedActionsPerDay) => Ok(i64::from(app.daily_feed_limit)),
         Some(IntegrationPoint::RequestsRemaining) => {
             let session = caller.session.as_ref().ok_or_else(|| {
                 LegacyError::new(
@@ -54,7 +64,7 @@ pub async fn get_allocation<S: Sessions + Quotas>(
             Ok(i64::from(app.daily_request_limit.saturating_sub(used)))
         }
         None => Err(LegacyError::invalid_parameter(
-            "integration_point_name must be requests_per_day or requests_remaining",
+            "integration_point_name must be requests_per_day, requests_remaining, notifications_per_day or feed_actions_per_day",
         )),
     }
 }

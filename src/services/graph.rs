@@ -3,7 +3,7 @@
 //! Invariants: friendship is symmetric (both sides are written); nobody is their own
 //! friend; a friend list holds each uid once.
 
-use crate::domain::{App, Uid};
+use crate::domain::{App, Profile, Uid};
 use crate::store::{Graph, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,4 +40,24 @@ pub async fn set_installed(
     installed: bool,
 ) -> Result<(), StoreError> {
     store.set_installed(&app.api_key, uid, installed).await
+}
+
+/// Stores `uid`'s profile (normalised: trimmed, unsafe URLs dropped).
+pub async fn set_profile(
+    store: &impl Graph,
+    app: &App,
+    uid: Uid,
+    profile: Profile,
+) -> Result<Profile, StoreError> {
+    let profile = profile.normalised();
+    store.set_profile(&app.api_key, uid, &profile).await?;
+    Ok(profile)
+}
+
+pub async fn profile(
+    store: &impl Graph,
+    app: &App,
+    uid: Uid,
+) -> Result<Option<Profile>, StoreError> {
+    store.profile(&app.api_key, uid).await
 }

@@ -11,10 +11,12 @@ pub mod allocation;
 pub mod caller;
 pub mod confirmation;
 pub mod graph;
+pub mod graph_sync;
 pub mod inbox;
 pub mod requests;
 pub mod send_request;
 pub mod sessions;
+pub mod social;
 
 pub(crate) use crate::domain::now_ms;
 

@@ -4,7 +4,8 @@
 //! Invariants:
 //! - One store round trip on the common path; a recipient who uses the app without being
 //!   the sender's friend costs one lookup and a second script run, and the first run
-//!   changes nothing.
+//!   changes nothing. On a platform with a People API, the sender's graph is copied again
+//!   first (once), since the unknown recipient may be a new friend.
 //! - Checks in the legacy order: session and call_id (102, 103) come before the call's own
 //!   parameters (100) and the recipients (110), then the quota (4).
 //! - The confirmation URL carries an unguessable token; only its SHA-256 is stored.
@@ -12,10 +13,11 @@
 use chrono::Utc;
 
 use super::caller::{gate, refusal, Caller};
+use super::graph_sync;
 use crate::config::Config;
 use crate::domain::quota::quota_day;
 use crate::domain::secrets::{random_token, token_hash};
-use crate::domain::{ErrorCode, LegacyError, Platform, Uid};
+use crate::domain::{ErrorCode, LegacyError, PeopleDirectory, Platform, Uid};
 use crate::store::{
     Graph, NewRequest, Requests, SendOutcome, SendRefusal, SendRequestOp, Sessions,
 };
@@ -66,6 +68,7 @@ pub fn confirmation_url(config: &Config, from: Uid, id: u64, api_key: &str, toke
 pub async fn send_request<S: Sessions + Requests + Graph>(
     config: &Config,
     store: &S,
+    people: &impl PeopleDirectory,
     caller: &Caller<'_>,
     input: Result<SendRequestInput, LegacyError>,
 ) -> Result<SendRequestAnswer, LegacyError> {
@@ -116,7 +119,8 @@ pub async fn send_request<S: Sessions + Requests + Graph>(
         },
         direct_delivery,
     };
-    for _attempt in 0..4 {
+    let mut refreshed = app.platform.graph_source().is_none();
+    for _attempt in 0..5 {
         tracing::Span::current().record("request_id", op.request.id);
         match store.send_request(&op).await? {
             Ok(SendOutcome::Queued) => return Ok(SendRequestAnswer::Queued),
@@ -131,6 +135,19 @@ pub async fn send_request<S: Sessions + Requests + Graph>(
             }
             Err(SendRefusal::Gate(r)) => return Err(refusal(r)),
             Err(SendRefusal::Unresolved(strangers)) => {
+                // A recipient the copy of the graph lacks may be a new friend: copy it
+                // again from the platform once, then look up whoever is still unknown.
+                if !refreshed {
+                    refreshed = true;
+                    if let Some(upstream) = app.platform.graph_source() {
+                        if let Err(e) =
+                            graph_sync::refresh(store, people, app, upstream, sender).await
+                        {
+                            tracing::warn!(error = %e, "graph refresh for unknown recipients failed");
+                        }
+                    }
+                    continue;
+                }
                 op.known_app_users = store.app_users(&app.api_key, &strangers).await?;
                 op.recipients_resolved = true;
             }

@@ -80,6 +80,31 @@ impl Graph for AnyStore {
     async fn set_installed(&self, api_key: &ApiKey, uid: Uid, installed: bool) -> Res<()> {
         delegate!(self, s => s.set_installed(api_key, uid, installed))
     }
+    async fn set_profile(&self, api_key: &ApiKey, uid: Uid, profile: &Profile) -> Res<()> {
+        delegate!(self, s => s.set_profile(api_key, uid, profile))
+    }
+    async fn profile(&self, api_key: &ApiKey, uid: Uid) -> Res<Option<Profile>> {
+        delegate!(self, s => s.profile(api_key, uid))
+    }
+    async fn gated_view(
+        &self,
+        gate: &CallGate,
+        with_profiles: bool,
+    ) -> Res<Result<GraphView, GateRefusal>> {
+        delegate!(self, s => s.gated_view(gate, with_profiles))
+    }
+    async fn view(&self, api_key: &ApiKey, uid: Uid, with_profiles: bool) -> Res<GraphView> {
+        delegate!(self, s => s.view(api_key, uid, with_profiles))
+    }
+    async fn replace_graph(&self, snapshot: &GraphSnapshot) -> Res<()> {
+        delegate!(self, s => s.replace_graph(snapshot))
+    }
+    async fn alias(&self, api_key: &ApiKey, platform_id: &str) -> Res<Uid> {
+        delegate!(self, s => s.alias(api_key, platform_id))
+    }
+    async fn platform_id(&self, api_key: &ApiKey, alias: Uid) -> Res<Option<String>> {
+        delegate!(self, s => s.platform_id(api_key, alias))
+    }
 }
 
 impl Quotas for AnyStore {

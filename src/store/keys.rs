@@ -6,7 +6,9 @@
 //! - The partition function is FNV-1a 64 over `api_key`, a NUL byte and the decimal uid,
 //!   modulo the configured partition count. It must never change for a deployment: keys
 //!   written under one function would not be found under another.
-//! - Key parts are ApiKeys (`[A-Za-z0-9_-]`) and decimal numbers, so `:` separates safely.
+//! - Key parts are ApiKeys (`[A-Za-z0-9_-]`), decimal numbers and hex, so `:` separates
+//!   safely.
+//! - Schema 2 added profiles (`p`), sync times (`gs`) and aliases (`al`, `ao`).
 
 use crate::domain::{ApiKey, SessionKey, Uid};
 
@@ -18,7 +20,7 @@ pub struct Keys {
 
 /// The layout of the keys below. A change of layout bumps it, and gateways refuse to start
 /// on a Redis written with another (see [`Keys::schema`]): nothing is migrated silently.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The consumer group every delivery worker joins.
 pub const OUTBOX_GROUP: &str = "workers";
@@ -49,6 +51,23 @@ impl Keys {
         (hash % u64::from(self.partitions)) as u16
     }
 
+    /// The partition of a platform id's alias record: the same FNV-1a over `api_key`, a
+    /// NUL byte and the platform id's bytes.
+    pub fn platform_id_partition(&self, api_key: &ApiKey, platform_id: &str) -> u16 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in api_key
+            .as_str()
+            .as_bytes()
+            .iter()
+            .chain([0u8].iter())
+            .chain(platform_id.as_bytes())
+        {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        (hash % u64::from(self.partitions)) as u16
+    }
+
     fn tag(&self, api_key: &ApiKey, uid: Uid) -> String {
         self.tag_of(self.partition(api_key, uid))
     }
@@ -69,6 +88,32 @@ impl Keys {
     /// Hash: friend uid -> "1" when that friend uses the app, else "0".
     pub fn friends(&self, api_key: &ApiKey, uid: Uid) -> String {
         format!("{}:f:{api_key}:{uid}", self.tag(api_key, uid))
+    }
+
+    /// Hash: uid -> profile JSON, for the user and each friend: the profiles this user may
+    /// see, kept in this user's partition (written on both sides when either changes).
+    pub fn profiles(&self, api_key: &ApiKey, uid: Uid) -> String {
+        format!("{}:p:{api_key}:{uid}", self.tag(api_key, uid))
+    }
+
+    /// String: when this user's view was last copied from the platform (ms).
+    pub fn graph_synced(&self, api_key: &ApiKey, uid: Uid) -> String {
+        format!("{}:gs:{api_key}:{uid}", self.tag(api_key, uid))
+    }
+
+    /// String: the alias (legacy uid) of a platform id that is not a uid itself. The
+    /// platform id is hex-encoded, so any id is a safe key part.
+    pub fn alias(&self, api_key: &ApiKey, platform_id: &str) -> String {
+        format!(
+            "{}:al:{api_key}:{}",
+            self.tag_of(self.platform_id_partition(api_key, platform_id)),
+            hex::encode(platform_id)
+        )
+    }
+
+    /// String: the platform id an alias stands for (the alias's owner, set if absent).
+    pub fn alias_owner(&self, api_key: &ApiKey, alias: Uid) -> String {
+        format!("{}:ao:{api_key}:{alias}", self.tag(api_key, alias))
     }
 
     /// String "1" while the user uses the app.

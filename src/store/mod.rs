@@ -11,6 +11,7 @@
 //!   every correctly signed call that names a valid session (legacy rule).
 //! - Both backends pass the same conformance suite (`tests/api/store_conformance.rs`).
 
+pub mod aliases;
 pub mod any;
 pub mod keys;
 pub mod memory;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::domain::{ApiKey, CallId, RequestStatus, SessionKey, Uid};
+use crate::domain::{ApiKey, CallId, Person, RequestStatus, SessionKey, Uid};
 
 /// What every authenticated call proves to the store: a live session of this app, and a
 /// call_id above the session's high-water mark.
@@ -108,3 +108,16 @@ pub const QUOTA_TTL: Duration = Duration::from_secs(2 * 86_400);
 pub const INBOX_LIMIT: usize = 200;
 /// Dead letters kept per partition, newest first.
 pub const DEAD_LETTER_LIMIT: usize = 1000;
+
+/// A user's part of the graph as the platform gave it.
+#[derive(Clone, Debug)]
+pub struct GraphSnapshot {
+    pub api_key: ApiKey,
+    pub user: Person,
+    pub friends: Vec<Person>,
+    pub synced_at_ms: i64,
+}
+
+/// How many probes an alias allocation tries before giving up (each collision is a 2^-62
+/// event; reaching this bound means the store is corrupt).
+pub const ALIAS_PROBES: u32 = 8;

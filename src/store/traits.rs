@@ -71,7 +71,10 @@ pub trait Requests: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Res<Vec<u64>>> + Send;
 }
 
-/// The social graph the gateway knows: friendships and who uses the app.
+/// The social graph the gateway knows: friendships, who uses the app, profiles, and the
+/// numeric aliases of platform ids. Each user's view (their friends with flags and the
+/// profiles of themselves and their friends) lives in their own partition, so reading it
+/// is one round trip; writes fan out to the friends' partitions.
 pub trait Graph: Clone + Send + Sync + 'static {
     /// Which of `uids` use the app.
     fn app_users(
@@ -79,7 +82,8 @@ pub trait Graph: Clone + Send + Sync + 'static {
         api_key: &ApiKey,
         uids: &[Uid],
     ) -> impl Future<Output = Res<Vec<Uid>>> + Send;
-    /// Replaces `uid`'s friends; friendship is symmetric, so both sides change.
+    /// Replaces `uid`'s friends; friendship is symmetric, so both sides change, and each
+    /// side's copy of the other's profile follows.
     fn set_friends(
         &self,
         api_key: &ApiKey,
@@ -92,6 +96,43 @@ pub trait Graph: Clone + Send + Sync + 'static {
         uid: Uid,
         installed: bool,
     ) -> impl Future<Output = Res<()>> + Send;
+    /// Stores `uid`'s profile, and its copy in each friend's view.
+    fn set_profile(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        profile: &Profile,
+    ) -> impl Future<Output = Res<()>> + Send;
+    fn profile(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> impl Future<Output = Res<Option<Profile>>> + Send;
+    /// In one round trip: the call gate, then (when it passes) the session user's view.
+    fn gated_view(
+        &self,
+        gate: &CallGate,
+        with_profiles: bool,
+    ) -> impl Future<Output = Res<Result<GraphView, GateRefusal>>> + Send;
+    /// `uid`'s view, without a gate (pages, and friends of friends for areFriends).
+    fn view(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        with_profiles: bool,
+    ) -> impl Future<Output = Res<GraphView>> + Send;
+    /// Replaces a user's view with what the platform gave, on both sides of every
+    /// friendship, and records when (`snapshot.synced_at_ms`).
+    fn replace_graph(&self, snapshot: &GraphSnapshot) -> impl Future<Output = Res<()>> + Send;
+    /// The legacy uid of a platform id that is not one itself: found, or allocated so that
+    /// every gateway agrees (the same id always gets the same alias).
+    fn alias(&self, api_key: &ApiKey, platform_id: &str) -> impl Future<Output = Res<Uid>> + Send;
+    /// The platform id an alias stands for.
+    fn platform_id(
+        &self,
+        api_key: &ApiKey,
+        alias: Uid,
+    ) -> impl Future<Output = Res<Option<String>>> + Send;
 }
 
 /// Daily allocations.

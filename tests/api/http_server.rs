@@ -25,7 +25,7 @@ async fn exchange(port: u16, request: &[u8], half_close: bool) -> String {
 async fn a_complete_request_then_a_half_close_is_answered_in_full() {
     let app = spawn_app_with(Backend::Memory, |t| t).await;
     let legacy =
-        b"GET /restserver.php?format=JSON&method=facebook.users.getInfo HTTP/1.1\r\nHost: x\r\n\r\n";
+        b"GET /restserver.php?format=JSON&method=facebook.photos.get HTTP/1.1\r\nHost: x\r\n\r\n";
     let health = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     let mut answered = (0, 0);
     for _ in 0..20 {

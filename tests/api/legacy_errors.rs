@@ -222,7 +222,7 @@ async fn forwarded_for_counts_only_when_trusted() {
     let params = call(
         "office",
         "officesecret",
-        "users.getInfo",
+        "photos.get",
         None,
         None,
         &[("format", "JSON")],

@@ -7,6 +7,7 @@ mod cluster;
 mod confirm;
 mod delivery;
 mod faults;
+mod graph;
 mod http_server;
 mod legacy_errors;
 mod metrics;

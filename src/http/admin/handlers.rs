@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::error::AdminError;
 use super::AdminAuth;
-use crate::domain::{ApiKey, App, SessionTtl, Uid};
+use crate::domain::{ApiKey, App, Profile, SessionTtl, Uid};
 use crate::http::body::{read_body, BodyProblem};
 use crate::http::state::AppState;
 use crate::services::graph::GraphError;
@@ -145,6 +145,30 @@ pub async fn put_installed(
     let body: InstalledBody = json_body(payload, &state).await?;
     graph::set_installed(&state.store, app, uid, body.installed).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn put_profile(
+    _auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AdminError> {
+    let (app, uid) = app_and_user(&state, path)?;
+    let body: Profile = json_body(payload, &state).await?;
+    graph::set_profile(&state.store, app, uid, body).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn get_profile(
+    _auth: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AdminError> {
+    let (app, uid) = app_and_user(&state, path)?;
+    match graph::profile(&state.store, app, uid).await? {
+        Some(p) => Ok(HttpResponse::Ok().json(p)),
+        None => Err(AdminError::NotFound(format!("no profile for user {uid}"))),
+    }
 }
 
 pub async fn get_allocation(

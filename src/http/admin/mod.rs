@@ -31,6 +31,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::put().to(put_installed),
             )
             .route(
+                "/apps/{api_key}/users/{uid}/profile",
+                web::put().to(put_profile),
+            )
+            .route(
+                "/apps/{api_key}/users/{uid}/profile",
+                web::get().to(get_profile),
+            )
+            .route(
                 "/apps/{api_key}/users/{uid}/allocation",
                 web::get().to(get_allocation),
             )

@@ -160,9 +160,9 @@ pub fn render(page: &Page) -> Result<(String, String), ConfirmError> {
     let r = &page.record;
     let rendered = fbml::render(&r.content);
     let mixi = match &page.app.platform {
-        crate::domain::Platform::Mixi { container_scripts } => {
-            Some(mixi_part(page, container_scripts))
-        }
+        crate::domain::Platform::Mixi {
+            container_scripts, ..
+        } => Some(mixi_part(page, container_scripts)),
         _ => None,
     };
     let csp = page_csp(&page.app, mixi.as_ref());

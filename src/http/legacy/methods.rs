@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::caller::authenticate;
+use super::graph_methods;
 use super::params::{parse_bool, Params};
 use super::response::Value;
 use crate::domain::{LegacyError, Uid};
@@ -36,7 +37,11 @@ pub fn metric_label(method: &str) -> &'static str {
     match method {
         SEND_REQUEST => SEND_REQUEST,
         GET_ALLOCATION => GET_ALLOCATION,
-        _ => "other",
+        m => graph_methods::METHODS
+            .iter()
+            .find(|known| **known == m)
+            .copied()
+            .unwrap_or("other"),
     }
 }
 
@@ -44,10 +49,14 @@ pub fn metric_label(method: &str) -> &'static str {
 pub async fn call(state: &AppState, params: &Params, ip: IpAddr) -> Result<Value, LegacyError> {
     let caller = authenticate(&state.config, params, ip)?;
     let store = &state.store;
-    match method_name(params).as_str() {
+    let method = method_name(params);
+    if let Some(answer) = graph_methods::call(state, &caller, &method, params).await {
+        return answer;
+    }
+    match method.as_str() {
         SEND_REQUEST => {
             let input = parse_send_params(params);
-            match send_request(&state.config, store, &caller, input).await? {
+            match send_request(&state.config, store, &state.people, &caller, input).await? {
                 SendRequestAnswer::Queued => Ok(Value::Empty),
                 SendRequestAnswer::ConfirmationUrl(url) => Ok(Value::Str(url)),
             }

@@ -11,10 +11,12 @@
 //!   dropped connection (actix does not catch panics itself).
 
 pub mod caller;
+pub mod graph_methods;
 pub mod methods;
 pub mod params;
 pub mod response;
 pub mod signature;
+pub mod tree;
 
 use std::time::{Duration, Instant};
 

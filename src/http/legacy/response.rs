@@ -21,6 +21,9 @@ pub const JSONP_CONTENT_TYPE: &str = "text/javascript";
 
 const XML_DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 const XML_NS: &str = r#"xmlns="http://api.facebook.com/1.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://api.facebook.com/1.0/ http://api.facebook.com/1.0/facebook.xsd""#;
+/// fbOpen wrote no `xsi:schemaLocation` on `fql.query` answers, errors included.
+const XML_NS_FQL: &str =
+    r#"xmlns="http://api.facebook.com/1.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance""#;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -43,6 +46,8 @@ impl Format {
 pub struct Answer {
     pub format: Format,
     pub callback: Option<String>,
+    /// The call is `fql.query` (its XML root has no `xsi:schemaLocation`).
+    pub fql: bool,
 }
 
 impl Answer {
@@ -51,9 +56,20 @@ impl Answer {
             .get_str("callback")
             .filter(|c| is_safe_callback(c))
             .map(|c| c.into_owned());
+        let method = params.get_str("method").unwrap_or_default();
+        let fql = method.strip_prefix("facebook.").unwrap_or(&method) == "fql.query";
         Self {
             format: Format::from_params(params),
             callback,
+            fql,
+        }
+    }
+
+    fn namespaces(&self) -> &'static str {
+        if self.fql {
+            XML_NS_FQL
+        } else {
+            XML_NS
         }
     }
 }
@@ -71,13 +87,8 @@ pub fn is_safe_callback(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.'))
 }
 
-/// A method's result.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
-    Empty,
-    Str(String),
-    Int(i64),
-}
+pub use super::tree::Value;
+use super::tree::{write_json, write_xml};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rendered {
@@ -104,25 +115,18 @@ pub fn render(method: &str, value: &Value, answer: &Answer) -> Rendered {
             let mut body = String::with_capacity(400);
             body.push_str(XML_DECL);
             body.push('\n');
-            match value {
-                Value::Empty => {
-                    let _ = write!(body, "<{root} {XML_NS}/>");
-                }
-                Value::Str(s) => {
-                    let _ = write!(body, "<{root} {XML_NS}>{}</{root}>", xml_escape(s));
-                }
-                Value::Int(i) => {
-                    let _ = write!(body, "<{root} {XML_NS}>{i}</{root}>");
-                }
-            }
+            write_xml(
+                &mut body,
+                &root,
+                &format!(" {}", answer.namespaces()),
+                value,
+                0,
+            );
             wrap_xml(body, answer)
         }
         Format::Json => {
-            let body = match value {
-                Value::Empty => "\"\"".to_string(),
-                Value::Str(s) => serde_json::to_string(s).expect("strings serialise"),
-                Value::Int(i) => i.to_string(),
-            };
+            let mut body = String::with_capacity(64);
+            write_json(&mut body, value);
             wrap_json(body, answer)
         }
     }
@@ -135,13 +139,15 @@ pub const ECHO_LIMIT: usize = 100;
 /// Renders an error, echoing the received parameters (the first [`ECHO_LIMIT`]).
 pub fn render_error(error: &LegacyError, params: &Params, answer: &Answer) -> Rendered {
     let code = error.code.code();
-    let msg = error.code.message();
+    let msg = error.public_message();
     match answer.format {
         Format::Xml => {
             let mut body = String::with_capacity(512 + params.len().min(ECHO_LIMIT) * 48);
             let _ = write!(
                 body,
-                "{XML_DECL}\n<error_response {XML_NS}>\n  <error_code>{code}</error_code>\n  <error_msg>{msg}</error_msg>\n  <request_args list=\"true\">"
+                "{XML_DECL}\n<error_response {}>\n  <error_code>{code}</error_code>\n  <error_msg>{}</error_msg>\n  <request_args list=\"true\">",
+                answer.namespaces(),
+                xml_escape(msg)
             );
             for (k, v) in params.iter().take(ECHO_LIMIT) {
                 let _ = write!(
@@ -263,6 +269,7 @@ mod tests {
         Answer {
             format,
             callback: cb.map(str::to_string),
+            fql: false,
         }
     }
 

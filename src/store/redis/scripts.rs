@@ -20,8 +20,24 @@ macro_rules! script {
     };
 }
 
+/// A script made of shared Lua functions followed by its own body.
+macro_rules! script_with {
+    ($name:ident, [$($lib:literal),+], $file:literal) => {
+        pub static $name: LazyLock<Script> = LazyLock::new(|| {
+            Script::new(concat!(
+                $(include_str!(concat!("lua/", $lib)), "\n",)+
+                include_str!(concat!("lua/", $file))
+            ))
+        });
+    };
+}
+
 script!(PUT_SESSION, "put_session.lua");
-script!(GATE, "gate.lua");
+script_with!(GATE, ["gate_fn.lua"], "gate.lua");
+script_with!(GATE_VIEW, ["gate_fn.lua", "view_fn.lua"], "gate_view.lua");
+script_with!(VIEW, ["view_fn.lua"], "view.lua");
+script!(GRAPH_REPLACE, "graph_replace.lua");
+script!(GRAPH_LINK, "graph_link.lua");
 script!(SEND_REQUEST, "send_request.lua");
 script!(INBOX_DELIVER, "inbox_deliver.lua");
 script!(SETTLE, "settle.lua");
@@ -68,6 +84,86 @@ pub fn gate(keys: &Keys, gate: &CallGate) -> ScriptInvocation<'static> {
         .arg(gate.now_ms)
         .arg(gate.replay_guard.as_deref().unwrap_or(""))
         .arg(REPLAY_MEMORY);
+    inv
+}
+
+/// KEYS: session, replay set, friends, installed, sync time, profiles. ARGV: the gate's,
+/// then whether to read profiles.
+pub fn gate_view(keys: &Keys, gate: &CallGate, with_profiles: bool) -> ScriptInvocation<'static> {
+    let api = &gate.api_key;
+    let uid = gate.session.uid();
+    let mut inv = GATE_VIEW.prepare_invoke();
+    inv.key(keys.session(api, &gate.session))
+        .key(keys.replays(api, &gate.session))
+        .key(keys.friends(api, uid))
+        .key(keys.installed(api, uid))
+        .key(keys.graph_synced(api, uid))
+        .key(keys.profiles(api, uid))
+        .arg(api.as_str())
+        .arg(uid.get())
+        .arg(gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
+        .arg(gate.now_ms)
+        .arg(gate.replay_guard.as_deref().unwrap_or(""))
+        .arg(REPLAY_MEMORY)
+        .arg(flag(with_profiles));
+    inv
+}
+
+/// KEYS: friends, installed, sync time, profiles. ARGV: whether to read profiles.
+pub fn view(keys: &Keys, api: &ApiKey, uid: Uid, with_profiles: bool) -> ScriptInvocation<'static> {
+    let mut inv = VIEW.prepare_invoke();
+    inv.key(keys.friends(api, uid))
+        .key(keys.installed(api, uid))
+        .key(keys.graph_synced(api, uid))
+        .key(keys.profiles(api, uid))
+        .arg(flag(with_profiles));
+    inv
+}
+
+fn profile_json(p: &Profile) -> String {
+    serde_json::to_string(p).expect("profiles serialise")
+}
+
+/// KEYS: the user's friends, profiles, installed, sync time. ARGV: uid, flag, profile,
+/// synced ms, then (friend, flag, profile) triples.
+pub fn graph_replace(keys: &Keys, snap: &GraphSnapshot) -> ScriptInvocation<'static> {
+    let api = &snap.api_key;
+    let uid = snap.user.uid;
+    let mut inv = GRAPH_REPLACE.prepare_invoke();
+    inv.key(keys.friends(api, uid))
+        .key(keys.profiles(api, uid))
+        .key(keys.installed(api, uid))
+        .key(keys.graph_synced(api, uid))
+        .arg(uid.get())
+        .arg(flag(snap.user.uses_app))
+        .arg(profile_json(&snap.user.profile))
+        .arg(snap.synced_at_ms);
+    for f in snap.friends.iter().filter(|f| f.uid != uid) {
+        inv.arg(f.uid.get())
+            .arg(flag(f.uses_app))
+            .arg(profile_json(&f.profile));
+    }
+    inv
+}
+
+/// KEYS: the friend's friends, profiles, installed. ARGV: user, flag, profile, friend,
+/// flag, profile.
+pub fn graph_link(
+    keys: &Keys,
+    api: &ApiKey,
+    user: &Person,
+    friend: &Person,
+) -> ScriptInvocation<'static> {
+    let mut inv = GRAPH_LINK.prepare_invoke();
+    inv.key(keys.friends(api, friend.uid))
+        .key(keys.profiles(api, friend.uid))
+        .key(keys.installed(api, friend.uid))
+        .arg(user.uid.get())
+        .arg(flag(user.uses_app))
+        .arg(profile_json(&user.profile))
+        .arg(friend.uid.get())
+        .arg(flag(friend.uses_app))
+        .arg(profile_json(&friend.profile));
     inv
 }
 

@@ -112,3 +112,37 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// Stores a profile through the admin API.
+    pub async fn set_profile(&self, api_key: &str, uid: u64, profile: Value) {
+        let path = format!("/admin/v1/apps/{api_key}/users/{uid}/profile");
+        let (status, body) = self.admin(reqwest::Method::PUT, &path, Some(profile)).await;
+        assert_eq!(status, 204, "{body}");
+    }
+
+    /// The graph of `seed_graph` with names and pictures for 1001..1004.
+    pub async fn seed_profiles(&self, api_key: &str) {
+        self.seed_graph(api_key).await;
+        for (uid, name) in [
+            (1001, "Ann Lee"),
+            (1002, "Alice Smith"),
+            (1003, "Bob Jones"),
+            (1004, "Carol <b>King</b>"),
+        ] {
+            let (first, last) = name.split_once(' ').unwrap();
+            self.set_profile(
+                api_key,
+                uid,
+                serde_json::json!({
+                    "name": name,
+                    "first_name": first,
+                    "last_name": last,
+                    "pic_square": format!("http://img.example/{uid}.png"),
+                    "sex": "female",
+                }),
+            )
+            .await;
+        }
+    }
+}

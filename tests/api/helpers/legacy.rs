@@ -158,3 +158,46 @@ pub fn confirmation_parts(url: &str) -> (String, String) {
     }
     (from.unwrap(), id.unwrap())
 }
+
+impl TestApp {
+    /// Any method of app1 with `session`, the next call_id, in `format`, plus `extra`.
+    pub async fn call_method(
+        &self,
+        session: &str,
+        method: &str,
+        format: &str,
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        self.call_method_as(APP_KEY, APP_SECRET, session, method, format, extra)
+            .await
+    }
+
+    pub async fn call_method_as(
+        &self,
+        api_key: &str,
+        secret: &str,
+        session: &str,
+        method: &str,
+        format: &str,
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        let call_id = self.next_call_id();
+        let mut params: Vec<(&str, &str)> = vec![
+            ("method", method),
+            ("api_key", api_key),
+            ("session_key", session),
+            ("call_id", &call_id),
+            ("v", "1.0"),
+            ("format", format),
+        ];
+        params.extend_from_slice(extra);
+        self.call_signed(&params, secret).await
+    }
+}
+
+/// The root attributes of every XML answer but fql.query's.
+pub const XML_NS: &str = r#"xmlns="http://api.facebook.com/1.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://api.facebook.com/1.0/ http://api.facebook.com/1.0/facebook.xsd""#;
+/// fql.query's root attributes (no schemaLocation).
+pub const XML_NS_FQL: &str =
+    r#"xmlns="http://api.facebook.com/1.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance""#;
+pub const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod config;
 pub mod container;
 pub mod legacy;
+pub mod people;
 pub mod process;
 pub mod redis;
 

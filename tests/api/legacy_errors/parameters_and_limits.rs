@@ -10,7 +10,7 @@ async fn error_3_unknown_method() {
         call(
             APP_KEY,
             APP_SECRET,
-            "facebook.users.getInfo",
+            "facebook.photos.get",
             Some(&session),
             Some(c),
             &[],

@@ -131,7 +131,7 @@ pub async fn error_103_call_id_not_greater_or_malformed_on(backend: Backend) {
     let first = app
         .call_signed(
             &[
-                ("method", "users.getInfo"),
+                ("method", "photos.get"),
                 ("api_key", APP_KEY),
                 ("session_key", &session),
                 ("call_id", "1795376183.1118"),
@@ -173,7 +173,7 @@ pub async fn error_103_call_id_not_greater_or_malformed_on(backend: Backend) {
     let later = app
         .call_signed(
             &[
-                ("method", "users.getInfo"),
+                ("method", "photos.get"),
                 ("api_key", APP_KEY),
                 ("session_key", &session),
                 ("call_id", "1795376183.11181"),

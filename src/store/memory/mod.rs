@@ -17,6 +17,8 @@ use super::traits::*;
 use super::StoreError;
 use crate::domain::*;
 
+mod graph;
+
 type UserKey = (ApiKey, Uid);
 
 #[derive(Default)]
@@ -26,6 +28,12 @@ struct Inner {
     /// (app, user) -> friend -> friend uses the app
     friends: HashMap<UserKey, HashMap<Uid, bool>>,
     installed: HashSet<UserKey>,
+    profiles: HashMap<UserKey, Profile>,
+    /// (app, user) -> when their view was last copied from the platform (ms)
+    synced: HashMap<UserKey, i64>,
+    /// (app, platform id) -> alias, and (app, alias) -> platform id
+    aliases: HashMap<(ApiKey, String), Uid>,
+    alias_owners: HashMap<UserKey, String>,
     quota: HashMap<(ApiKey, Uid, String), u32>,
     requests: HashMap<(ApiKey, Uid, u64), RequestRecord>,
     outbox: VecDeque<Delivery>,
@@ -378,79 +386,6 @@ impl Requests for MemoryStore {
             .collect();
         mine.sort_by(|a, b| b.cmp(a));
         Ok(mine.into_iter().take(limit).map(|(_, id)| id).collect())
-    }
-}
-
-impl Graph for MemoryStore {
-    async fn app_users(&self, api_key: &ApiKey, uids: &[Uid]) -> Result<Vec<Uid>, StoreError> {
-        let inner = self.lock();
-        Ok(uids
-            .iter()
-            .filter(|u| inner.installed.contains(&(api_key.clone(), **u)))
-            .copied()
-            .collect())
-    }
-
-    async fn set_friends(
-        &self,
-        api_key: &ApiKey,
-        uid: Uid,
-        friends: &[Uid],
-    ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let me = (api_key.clone(), uid);
-        let old: Vec<Uid> = inner
-            .friends
-            .get(&me)
-            .map(|f| f.keys().copied().collect())
-            .unwrap_or_default();
-        for gone in old.iter().filter(|u| !friends.contains(u)) {
-            if let Some(f) = inner.friends.get_mut(&(api_key.clone(), *gone)) {
-                f.remove(&uid);
-            }
-        }
-        let i_use = inner.installed.contains(&me);
-        let mine: HashMap<Uid, bool> = friends
-            .iter()
-            .map(|f| (*f, inner.installed.contains(&(api_key.clone(), *f))))
-            .collect();
-        inner.friends.insert(me, mine);
-        for f in friends {
-            inner
-                .friends
-                .entry((api_key.clone(), *f))
-                .or_default()
-                .insert(uid, i_use);
-        }
-        Ok(())
-    }
-
-    async fn set_installed(
-        &self,
-        api_key: &ApiKey,
-        uid: Uid,
-        installed: bool,
-    ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let me = (api_key.clone(), uid);
-        if installed {
-            inner.installed.insert(me.clone());
-        } else {
-            inner.installed.remove(&me);
-        }
-        let friends: Vec<Uid> = inner
-            .friends
-            .get(&me)
-            .map(|f| f.keys().copied().collect())
-            .unwrap_or_default();
-        for f in friends {
-            inner
-                .friends
-                .entry((api_key.clone(), f))
-                .or_default()
-                .insert(uid, installed);
-        }
-        Ok(())
     }
 }
 

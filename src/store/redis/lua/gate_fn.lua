@@ -1,0 +1,24 @@
+-- The call gate as a function, shared by the scripts that gate a call before their work.
+-- Checks a session, a call_id or (without one) that the call was not answered before;
+-- advances the call_id high-water mark, or remembers the call's signature.
+-- Returns nil when the call passes, else 'SESSION' | 'CALLID' | 'REPLAY'.
+local function gate_call(session_key, replay_key, api, uid, callid, now, signature, memory)
+  local s = redis.call('HMGET', session_key, 'api', 'uid', 'exp', 'hw')
+  if not s[1] or s[1] ~= api or s[2] ~= uid or tonumber(s[3]) <= tonumber(now) then
+    return 'SESSION'
+  end
+  if callid ~= '' then
+    if s[4] and callid <= s[4] then
+      return 'CALLID'
+    end
+    redis.call('HSET', session_key, 'hw', callid)
+  elseif signature ~= '' then
+    if redis.call('ZADD', replay_key, 'NX', now, signature) == 0 then
+      return 'REPLAY'
+    end
+    local kept = redis.call('ZCARD', replay_key)
+    if kept == 1 then redis.call('PEXPIREAT', replay_key, s[3]) end
+    if kept > tonumber(memory) then redis.call('ZREMRANGEBYRANK', replay_key, 0, kept - tonumber(memory) - 1) end
+  end
+  return nil
+end
