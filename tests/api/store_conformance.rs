@@ -9,6 +9,7 @@ use fbbridge::store::*;
 use crate::helpers::RedisServer;
 
 mod backends;
+mod graph;
 
 mod outbox;
 use self::outbox::{claim_all, outbox_conformance};
@@ -91,6 +92,7 @@ pub async fn conformance<S: Store>(store: S) {
     let a = api("appA");
     let b = api("appB");
     store.ping().await.unwrap();
+    graph::graph_conformance(&store).await;
 
     // Sessions and call_ids.
     let s = session(&store, &a, 1001, 60_000).await;

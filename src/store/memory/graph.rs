@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{gate, MemoryStore};
+use super::{advance, gate, MemoryStore};
 use crate::domain::profile::alias_candidate;
 use crate::domain::*;
 use crate::store::ops::*;
@@ -126,6 +126,7 @@ impl Graph for MemoryStore {
         if let Err(refusal) = gate(&mut inner, g) {
             return Ok(Err(refusal));
         }
+        advance(&mut inner, g);
         Ok(Ok(Self::view_locked(
             &inner,
             &g.api_key,
