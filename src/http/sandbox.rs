@@ -1,8 +1,11 @@
 //! The sandbox container's pages: `GET /sandbox/{api_key}/inbox/{uid}`.
 //!
 //! Invariants:
-//! - The HTML page escapes everything it shows (askama's default) and carries the same
-//!   security headers as every other page.
+//! - The HTML page escapes everything it shows (askama's default), except each request's
+//!   content, which is FBML rendered by the confirmation page's sanitiser (`domain::fbml`);
+//!   it carries the same security headers as every other page.
+//! - Each request reads as its recipient saw it on Facebook: "Alice sent you a sandwich
+//!   invitation", the content, each `fb:req-choice` as a button to its URL.
 //! - JSON is answered when the client asks for it (`Accept: application/json`).
 
 use actix_web::http::{header, StatusCode};
@@ -12,7 +15,10 @@ use serde::Serialize;
 
 use super::page::html;
 use super::state::AppState;
-use crate::domain::{ApiKey, InboxItem, Uid};
+use std::collections::HashMap;
+
+use super::confirm::view::PersonChip;
+use crate::domain::{fbml, ApiKey, InboxItem, Profile, Uid};
 use crate::services::inbox;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,12 +34,62 @@ struct InboxJson<'a> {
     items: &'a [InboxItem],
 }
 
+/// One request as its recipient saw it on Facebook.
+struct Entry {
+    sender: PersonChip,
+    headline: String,
+    content_html: String,
+    choices: Vec<fbml::Choice>,
+    image: Option<String>,
+    when: String,
+}
+
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct InboxPage<'a> {
     app_name: &'a str,
-    uid: String,
-    items: &'a [InboxItem],
+    owner: PersonChip,
+    entries: Vec<Entry>,
+}
+
+/// `2026-12-01T10:15:00.123+00:00` -> `2026-12-01 10:15 UTC`.
+fn readable_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+fn entry(item: &InboxItem, people: &HashMap<Uid, Profile>) -> Entry {
+    let from = Uid::parse(&item.from);
+    let sender = match from {
+        Some(uid) => PersonChip::of(people, uid, format!("User {uid}")),
+        None => PersonChip {
+            label: format!("User {}", item.from),
+            pic: None,
+        },
+    };
+    let what = if item.invite { "invitation" } else { "request" };
+    let article = if item
+        .kind
+        .starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U'])
+    {
+        "an"
+    } else {
+        "a"
+    };
+    let rendered = fbml::render(&item.content);
+    Entry {
+        headline: format!("{} sent you {article} {} {what}", sender.label, item.kind),
+        sender,
+        content_html: rendered.html,
+        choices: rendered.choices,
+        image: item.image.clone(),
+        when: readable_time(&item.received_at),
+    }
 }
 
 fn wants_json(req: &HttpRequest) -> bool {
@@ -60,8 +116,8 @@ async fn inbox_page(
     let (Some((api_key, app)), Some(uid)) = (app, Uid::parse(&uid)) else {
         return plain(StatusCode::NOT_FOUND, "no such app or user\n");
     };
-    let items = match inbox::read(&state.store, &api_key, uid).await {
-        Ok(items) => items,
+    let (items, people) = match inbox::read_with_people(&state.store, &api_key, uid).await {
+        Ok(found) => found,
         Err(e) => {
             tracing::warn!(error = %e, "inbox read failed");
             return plain(
@@ -78,8 +134,8 @@ async fn inbox_page(
     }
     let page = InboxPage {
         app_name: &app.name,
-        uid: uid.to_string(),
-        items: &items,
+        owner: PersonChip::of(&people, uid, format!("user {uid}")),
+        entries: items.iter().map(|i| entry(i, &people)).collect(),
     };
     match page.render() {
         Ok(body) => html(StatusCode::OK, body, INBOX_CSP),

@@ -10,9 +10,11 @@
 //! - A request is settled at most once (one atomic store operation decides), never after
 //!   its expiry; every refusal is a [`ConfirmError`], never a second delivery.
 
+use std::collections::HashMap;
+
 use crate::config::Config;
 use crate::domain::secrets::{csrf_token, ct_eq, token_hash};
-use crate::domain::{ApiKey, App, RequestRecord, RequestStatus, Uid};
+use crate::domain::{ApiKey, App, Profile, RequestRecord, RequestStatus, Uid};
 use crate::store::{Graph, Requests, SettleOutcome, Settlement, StoreError};
 
 /// Why a page or form was refused. `http::confirm::error` gives each its status and text.
@@ -86,6 +88,9 @@ pub struct Page {
     pub token: String,
     pub next: Option<String>,
     pub canvas: bool,
+    /// Profiles the sender may see (themselves and their friends), for names and
+    /// pictures on the page; filled only where a page is shown.
+    pub people: HashMap<Uid, Profile>,
 }
 
 impl Page {
@@ -147,6 +152,7 @@ pub async fn load(
         token,
         next: fields.next.clone(),
         canvas: fields.canvas,
+        people: HashMap::new(),
     })
 }
 
@@ -175,11 +181,19 @@ fn check_csrf(page: &Page, sent: Option<&str>) -> Result<(), ConfirmError> {
 /// `GET /send_req.php`: the page, while it can still be used.
 pub async fn show(
     config: &Config,
-    store: &impl Requests,
+    store: &(impl Requests + Graph),
     fields: &PageFields,
 ) -> Result<Page, ConfirmError> {
-    let page = load(config, store, fields).await?;
+    let mut page = load(config, store, fields).await?;
     check_pending(&page)?;
+    // Names and pictures as the sender sees them; the page still works without them.
+    match store
+        .view(&page.record.api_key, page.record.from, true)
+        .await
+    {
+        Ok(view) => page.people = view.profiles,
+        Err(e) => tracing::warn!(error = %e, "profiles unavailable for the confirmation page"),
+    }
     Ok(page)
 }
 

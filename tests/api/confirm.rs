@@ -8,6 +8,7 @@ use crate::helpers::*;
 
 mod expiry;
 mod mixi;
+mod people;
 mod redirects;
 mod tokens;
 

@@ -8,10 +8,12 @@
 //!   its nonce'd script and the configured container scripts, and is framable (it lives in
 //!   the gadget); every other page is not.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use chrono::{TimeZone, Utc};
 
-use crate::domain::{fbml, App};
+use crate::domain::{fbml, App, Profile, Uid};
 use crate::http::page::frame_ancestors;
 use crate::platform::mixi;
 use crate::services::confirmation::{summary_line, ConfirmError, Page};
@@ -21,12 +23,29 @@ pub struct Hidden {
     pub value: String,
 }
 
+/// A user as a page shows them: a name (or the uid) and maybe a square picture.
+pub struct PersonChip {
+    pub label: String,
+    pub pic: Option<String>,
+}
+
+impl PersonChip {
+    /// `fallback` is what stands for the user when the graph has no name for them.
+    pub fn of(people: &HashMap<Uid, Profile>, uid: Uid, fallback: String) -> Self {
+        let profile = people.get(&uid);
+        PersonChip {
+            label: profile.and_then(Profile::display_name).unwrap_or(fallback),
+            pic: profile.and_then(|p| p.picture()).map(str::to_string),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "confirm.html")]
 struct ConfirmPage<'a> {
     app_name: &'a str,
-    from: String,
-    recipients: Vec<String>,
+    from: PersonChip,
+    recipients: Vec<PersonChip>,
     summary: String,
     content_html: String,
     choices: Vec<fbml::Choice>,
@@ -173,8 +192,12 @@ pub fn render(page: &Page) -> Result<(String, String), ConfirmError> {
         .unwrap_or_default();
     let html = ConfirmPage {
         app_name: &page.app.name,
-        from: r.from.to_string(),
-        recipients: r.recipients.iter().map(|x| x.uid.to_string()).collect(),
+        from: PersonChip::of(&page.people, r.from, format!("user {}", r.from)),
+        recipients: r
+            .recipients
+            .iter()
+            .map(|x| PersonChip::of(&page.people, x.uid, x.uid.to_string()))
+            .collect(),
         summary: summary_line(r.recipients.len(), &r.kind, r.invite),
         content_html: rendered.html,
         choices: rendered.choices,
