@@ -5,7 +5,9 @@
 
 use crate::config::{load_str, Config, ConfigError};
 use crate::domain::secrets::sign;
-use crate::domain::{SessionTtl, Uid};
+use md5::Digest as _;
+
+use crate::domain::{Profile, SessionTtl, Uid};
 use crate::services::sessions::{create_session, CreatedSession};
 use crate::store::{Store, StoreError};
 
@@ -51,8 +53,31 @@ fn uid(n: u64) -> Uid {
     Uid::new(n).expect("demo uids are positive")
 }
 
+/// The demo's people: uid, first and last name.
+pub const PEOPLE: [(u64, &str, &str); 4] = [
+    (SENDER, "Ann", "Lee"),
+    (1002, "Alice", "Smith"),
+    (1003, "Bob", "Jones"),
+    (1004, "Carol", "King"),
+];
+
+fn demo_profile(n: u64, first: &str, last: &str) -> Profile {
+    // A generated face per user (the browser loads it; the gateway never does).
+    let hash = hex::encode(md5::Md5::digest(format!("demo-{n}@fbbridge.example")));
+    let pic = format!("https://www.gravatar.com/avatar/{hash}?d=identicon&s=50");
+    Profile {
+        name: Some(format!("{first} {last}")),
+        first_name: Some(first.to_string()),
+        last_name: Some(last.to_string()),
+        pic_square: Some(pic.clone()),
+        pic_small: Some(pic),
+        locale: Some("en_US".into()),
+        ..Profile::default()
+    }
+}
+
 /// Seeds the demo graph: 1001 uses the app and is friends with 1002 and 1003 (who use it)
-/// and 1004 (who does not). Returns a session of 1001.
+/// and 1004 (who does not), each with a name and a picture. Returns a session of 1001.
 pub async fn seed<S: Store>(store: &S, config: &Config) -> Result<CreatedSession, StoreError> {
     let app = &config.apps[0];
     for u in [SENDER, 1002, 1003] {
@@ -65,6 +90,11 @@ pub async fn seed<S: Store>(store: &S, config: &Config) -> Result<CreatedSession
             &[uid(1002), uid(1003), uid(1004)],
         )
         .await?;
+    for (n, first, last) in PEOPLE {
+        store
+            .set_profile(&app.api_key, uid(n), &demo_profile(n, first, last))
+            .await?;
+    }
     create_session(
         store,
         app,
@@ -86,20 +116,50 @@ pub fn curl_example(
     to_ids: &str,
     call_id: &str,
 ) -> String {
-    let app = &config.apps[0];
     let content = r#"Come build a sandwich with me! <fb:req-choice url="http://apps.example.com/slicedbread/play?ref=req" label="Play now"/>"#;
+    signed_curl(
+        config,
+        session,
+        call_id,
+        &[
+            ("method", "notifications.sendRequest"),
+            ("to_ids", to_ids),
+            ("type", "sandwich"),
+            ("content", content),
+            ("invite", "true"),
+        ],
+    )
+}
+
+/// The invite page's FQL query (friends who use the app, with names), as a signed `curl`.
+pub fn fql_example(config: &Config, session: &CreatedSession, call_id: &str) -> String {
+    signed_curl(
+        config,
+        session,
+        call_id,
+        &[
+            ("method", "fql.query"),
+            ("query", "SELECT uid, name, pic_square FROM user WHERE has_added_app = 1 AND uid IN (SELECT uid2 FROM friend WHERE uid1 = 1001)"),
+        ],
+    )
+}
+
+/// A signed `curl` of one legacy call of the demo app as `session`, in JSON.
+fn signed_curl(
+    config: &Config,
+    session: &CreatedSession,
+    call_id: &str,
+    params: &[(&str, &str)],
+) -> String {
+    let app = &config.apps[0];
     let mut pairs: Vec<(&str, String)> = vec![
-        ("method", "notifications.sendRequest".into()),
         ("api_key", app.api_key.to_string()),
         ("session_key", session.session_key.to_string()),
         ("call_id", call_id.into()),
         ("v", "1.0".into()),
         ("format", "JSON".into()),
-        ("to_ids", to_ids.into()),
-        ("type", "sandwich".into()),
-        ("content", content.into()),
-        ("invite", "true".into()),
     ];
+    pairs.extend(params.iter().map(|(k, v)| (*k, v.to_string())));
     let sig = sign(
         pairs.iter().map(|(k, v)| (*k, v.as_bytes())),
         app.secret.expose().as_bytes(),
@@ -119,12 +179,14 @@ pub fn banner(config: &Config, session: &CreatedSession) -> String {
     format!(
         "fbbridge demo (memory store, sandbox platform; nothing is kept)\n\
          \n  listening on    {base}\n  api_key         {DEMO_API_KEY}\n  secret          {DEMO_SECRET}\n  admin token     {DEMO_ADMIN_TOKEN}\n  session_key     {}  (user {SENDER})\n  session_secret  {}\n\
-         \nUser {SENDER} is friends with 1002 and 1003 (they use the app) and 1004 (who does not).\n\
-         Invite 1002 and 1004; the answer is a confirmation URL:\n\n{}\n\
+         \nUser {SENDER} (Ann Lee) is friends with 1002 Alice and 1003 Bob (they use the app) and 1004 Carol (who does not).\n\
+         Ask which friends use the app, as an FQL-era invite page does:\n\n{}\n\
+         \nInvite 1002 and 1004; the answer is a confirmation URL:\n\n{}\n\
          \nA request to 1002 and 1003 alone is delivered at once (empty answer); see it at\n  {base}/sandbox/{DEMO_API_KEY}/inbox/1002\n\
          Each call_id works once; sign new calls with `fbbridge sign --secret {DEMO_SECRET} k=v ...`.\n",
         session.session_key,
         session.session_secret,
-        curl_example(config, session, "1002,1004", &call_id),
+        fql_example(config, session, &format!("{call_id}.1")),
+        curl_example(config, session, "1002,1004", &format!("{call_id}.2")),
     )
 }

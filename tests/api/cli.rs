@@ -185,22 +185,36 @@ async fn the_demo_prints_a_curl_that_works() {
             "{expected} missing in:\n{banner}"
         );
     }
-    let start = banner.find("curl -s").unwrap();
-    let end = banner[start..].find("\n\n").map(|e| start + e).unwrap();
-    let curl = &banner[start..end];
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(curl)
-        .output()
-        .expect("sh and curl");
-    let answer = String::from_utf8_lossy(&out.stdout).to_string();
+    // Two curls, pasted in the order printed: the FQL of an invite page, then the invitation.
+    let curls: Vec<&str> = banner
+        .match_indices("curl -s")
+        .map(|(start, _)| {
+            let end = banner[start..].find("\n\n").map(|e| start + e).unwrap();
+            &banner[start..end]
+        })
+        .collect();
+    assert_eq!(curls.len(), 2, "{banner}");
+    let run = |curl: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(curl)
+            .output()
+            .expect("sh and curl");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let friends = run(curls[0]);
+    assert!(
+        friends.starts_with(r#"[{"uid":1002,"name":"Alice Smith","pic_square":"https://www.gravatar.com/avatar/"#),
+        "{}\n=> {friends}",
+        curls[0]
+    );
+    let answer = run(curls[1]);
     assert!(
         answer.starts_with(&format!(
             "\"http://127.0.0.1:{port}/send_req.php?from=1001&id="
         )),
-        "{curl}\n=> {answer} (exit {:?}, {})",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
+        "{}\n=> {answer}",
+        curls[1]
     );
     let _ = demo.kill();
     let _ = demo.wait();
