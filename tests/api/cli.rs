@@ -204,7 +204,9 @@ async fn the_demo_prints_a_curl_that_works() {
     };
     let friends = run(curls[0]);
     assert!(
-        friends.starts_with(r#"[{"uid":1002,"name":"Alice Smith","pic_square":"https://www.gravatar.com/avatar/"#),
+        friends.starts_with(
+            r#"[{"uid":1002,"name":"Alice Smith","pic_square":"https://www.gravatar.com/avatar/"#
+        ),
         "{}\n=> {friends}",
         curls[0]
     );

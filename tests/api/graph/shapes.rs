@@ -322,3 +322,46 @@ async fn profiles_through_the_admin_api() {
         .await;
     assert_eq!(status, 400, "{body}");
 }
+
+#[tokio::test]
+async fn the_graph_methods_on_a_cluster() {
+    let app = spawn_app_with(Backend::Cluster, |t| t).await;
+    app.seed_profiles(APP_KEY).await;
+    let session = app.session(1001).await;
+    assert_eq!(
+        app.call_method(&session, "friends.get", "JSON", &[])
+            .await
+            .body,
+        "[1002,1003,1004]"
+    );
+    let a = app
+        .call_method(
+            &session,
+            "users.getInfo",
+            "JSON",
+            &[("uids", "1003"), ("fields", "name")],
+        )
+        .await;
+    assert_eq!(a.body, r#"[{"uid":1003,"name":"Bob Jones"}]"#);
+    let a = app
+        .call_method(
+            &session,
+            "fql.query",
+            "JSON",
+            &[("query", "SELECT uid FROM user WHERE has_added_app = 1 AND uid IN (SELECT uid2 FROM friend WHERE uid1 = 1001)")],
+        )
+        .await;
+    assert_eq!(a.body, r#"[{"uid":1002},{"uid":1003}]"#);
+    let a = app
+        .call_method(
+            &session,
+            "friends.areFriends",
+            "JSON",
+            &[("uids1", "1002"), ("uids2", "1003")],
+        )
+        .await;
+    assert_eq!(
+        a.body,
+        r#"[{"uid1":"1002","uid2":"1003","are_friends":false}]"#
+    );
+}

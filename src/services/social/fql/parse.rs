@@ -149,8 +149,10 @@ impl Walker<'_> {
                 BinaryOperator::Eq => {
                     let (col, lit) = if Self::is_column(left) {
                         (left, right)
-                    } else {
+                    } else if Self::is_column(right) {
                         (right, left)
+                    } else {
+                        return Err(self.unexpected_expr(left));
                     };
                     Ok(Cond::In(self.column(table, col)?, vec![self.literal(lit)?]))
                 }
