@@ -8,9 +8,12 @@
 //!   upstream has one by construction (no run-time "validated already" expects).
 
 pub mod app;
+pub mod canvas;
+pub mod entry;
 pub mod fbml;
 pub mod ids;
 pub mod legacy_error;
+pub mod oauth;
 pub mod people;
 pub mod profile;
 pub mod quota;

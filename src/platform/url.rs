@@ -4,18 +4,7 @@
 //! as OAuth 1.0 signatures require (a space is `%20`, never `+`); query strings for people
 //! are built with `serde_urlencoded` ([`with_query`]).
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
-/// Everything but `A-Z a-z 0-9 - . _ ~`.
-const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-pub fn percent_encode(text: &str) -> String {
-    utf8_percent_encode(text, NOT_UNRESERVED).to_string()
-}
+pub use crate::domain::oauth::percent_encode;
 
 /// `url` with `key=value` appended to its query string.
 pub fn with_query(url: &str, key: &str, value: &str) -> String {
