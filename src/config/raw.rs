@@ -56,6 +56,37 @@ pub struct RawApp {
     /// `mixi` objects when it is not served inside the gadget already.
     #[serde(default)]
     pub container_scripts: Vec<String>,
+    /// Present: `/canvas/{api_key}/` serves this app's FBML pages (`canvas.md`).
+    #[serde(default)]
+    pub canvas: Option<RawCanvas>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCanvas {
+    #[serde(default)]
+    pub canvas_name: String,
+    #[serde(default)]
+    pub consumer_key: String,
+    #[serde(default)]
+    pub consumer_secret: Option<Secret>,
+    #[serde(default)]
+    pub container_cert: String,
+    #[serde(default = "default_locale")]
+    pub locale: String,
+    #[serde(default = "default_canvas_timeout")]
+    pub timeout_ms: u64,
+    #[serde(default)]
+    pub redirect_hosts: Vec<String>,
+    #[serde(default)]
+    pub profile_url: String,
+}
+
+fn default_locale() -> String {
+    "en_US".into()
+}
+fn default_canvas_timeout() -> u64 {
+    10_000
 }
 
 fn default_true() -> bool {

@@ -8,11 +8,12 @@ use std::time::Duration;
 use chrono::FixedOffset;
 use ipnet::IpNet;
 
-use super::raw::{RawApp, RawSettings};
+use super::raw::{RawApp, RawCanvas, RawSettings};
 use super::{
     err, Config, ConfigError, OutboxSettings, ServerSettings, StoreBackend, StoreSettings,
 };
-use crate::domain::{ApiKey, App, Platform, PlatformKind, Upstream};
+use crate::domain::canvas::CanvasSettings;
+use crate::domain::{ApiKey, App, Platform, PlatformKind, Secret, Upstream};
 
 fn check_http_url(key: impl fmt::Display, url: &str) -> Result<(), ConfigError> {
     let rest = url
@@ -203,7 +204,12 @@ fn app(i: usize, app: RawApp) -> Result<App, ConfigError> {
         ));
     }
     let platform = platform(i, app.platform, app.upstream, app.container_scripts)?;
+    let canvas = match app.canvas {
+        None => None,
+        Some(c) => Some(canvas(i, c, &platform, &app.secret)?),
+    };
     Ok(App {
+        canvas,
         name: app.name.unwrap_or_else(|| app.api_key.clone()),
         app_id: app.app_id.unwrap_or_else(|| app.api_key.clone()),
         api_key,
@@ -273,5 +279,72 @@ fn platform(
             upstream,
         },
         _ => Platform::Sandbox,
+    })
+}
+
+/// `[app.canvas]` resolved: the entry key falls back to the upstream's, then (sandbox) to
+/// a launch secret only fbbridge's own sandbox container knows.
+fn canvas(
+    i: usize,
+    c: RawCanvas,
+    platform: &Platform,
+    app_secret: &Secret,
+) -> Result<CanvasSettings, ConfigError> {
+    let key = |field: &str| format!("app[{i}].canvas.{field}");
+    let upstream = platform.graph_source();
+    let consumer_secret = match (c.consumer_secret, upstream) {
+        (Some(s), _) if !s.expose().is_empty() => s,
+        (_, Some(up)) => up.consumer_secret.clone(),
+        _ => crate::domain::canvas::sandbox_launch_secret(app_secret.expose()),
+    };
+    let consumer_key = if !c.consumer_key.is_empty() {
+        Some(c.consumer_key)
+    } else {
+        upstream.map(|u| u.consumer_key.clone())
+    };
+    let container_key = if c.container_cert.trim().is_empty() {
+        None
+    } else {
+        Some(
+            crate::domain::entry::key_from_certificate(&c.container_cert).map_err(|e| {
+                err(
+                    key("container_cert"),
+                    format!("is not a PEM RSA certificate: {e}"),
+                )
+            })?,
+        )
+    };
+    if c.timeout_ms < 100 {
+        return Err(err(key("timeout_ms"), "must be at least 100"));
+    }
+    for host in &c.redirect_hosts {
+        if host.is_empty() || host.contains(['/', ' ', ':']) {
+            return Err(err(
+                key("redirect_hosts"),
+                format!("`{host}` is not a host name"),
+            ));
+        }
+    }
+    if !c.canvas_name.is_empty()
+        && !c
+            .canvas_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(err(key("canvas_name"), "may hold only A-Z a-z 0-9 _ -"));
+    }
+    Ok(CanvasSettings {
+        canvas_name: (!c.canvas_name.is_empty()).then_some(c.canvas_name),
+        consumer_key,
+        consumer_secret,
+        container_key,
+        locale: c.locale,
+        timeout: Duration::from_millis(c.timeout_ms),
+        redirect_hosts: c
+            .redirect_hosts
+            .into_iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect(),
+        profile_url: (!c.profile_url.is_empty()).then_some(c.profile_url),
     })
 }

@@ -186,6 +186,8 @@ pub struct App {
     pub day_offset: FixedOffset,
     pub session_ttl: Duration,
     pub platform: Platform,
+    /// `[app.canvas]`: this app's FBML pages are served through `/canvas/`.
+    pub canvas: Option<super::canvas::CanvasSettings>,
 }
 
 impl App {

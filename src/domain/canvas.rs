@@ -146,7 +146,11 @@ pub fn open_bridge(api_key: &str, token: &str, app_secret: &str, now_ms: i64) ->
     }
     Some(Bridge {
         viewer: Uid::parse(viewer)?,
-        owner: if owner.is_empty() { None } else { Some(Uid::parse(owner)?) },
+        owner: if owner.is_empty() {
+            None
+        } else {
+            Some(Uid::parse(owner)?)
+        },
         session: SessionKey::parse(session)?,
         expires_ms,
     })
@@ -191,7 +195,10 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        assert_eq!(fb_sig(&pairs, "appsecret123"), "bbfb5899340bcd5ec32e4a77fe289701");
+        assert_eq!(
+            fb_sig(&pairs, "appsecret123"),
+            "bbfb5899340bcd5ec32e4a77fe289701"
+        );
         let second: Vec<(String, String)> = [
             ("added", "1"),
             ("api_key", "0123456789abcdef0123456789abcdef"),
@@ -209,7 +216,10 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        assert_eq!(fb_sig(&second, "appsecret123"), "b80916238274cecee3bbcbb5d1dde35b");
+        assert_eq!(
+            fb_sig(&second, "appsecret123"),
+            "b80916238274cecee3bbcbb5d1dde35b"
+        );
     }
 
     #[test]
@@ -221,17 +231,31 @@ mod tests {
             expires_ms: 2_000,
         };
         let t = seal_bridge("app1", &bridge, "s3cret");
-        assert_eq!(open_bridge("app1", &t, "s3cret", 1_000), Some(bridge.clone()));
+        assert_eq!(
+            open_bridge("app1", &t, "s3cret", 1_000),
+            Some(bridge.clone())
+        );
         assert_eq!(open_bridge("app1", &t, "s3cret", 2_000), None, "expired");
-        assert_eq!(open_bridge("app2", &t, "s3cret", 1_000), None, "another app");
-        assert_eq!(open_bridge("app1", &t, "other", 1_000), None, "another secret");
+        assert_eq!(
+            open_bridge("app2", &t, "s3cret", 1_000),
+            None,
+            "another app"
+        );
+        assert_eq!(
+            open_bridge("app1", &t, "other", 1_000),
+            None,
+            "another secret"
+        );
         let mut forged = t.clone();
         forged.replace_range(0..1, if t.starts_with('A') { "B" } else { "A" });
         assert_eq!(open_bridge("app1", &forged, "s3cret", 1_000), None);
         let sealed = seal_fields(&[("type", "gift"), ("action", "/done")], "s3cret");
         assert_eq!(
             open_fields(&sealed, "s3cret").unwrap(),
-            vec![("type".to_string(), "gift".to_string()), ("action".into(), "/done".into())]
+            vec![
+                ("type".to_string(), "gift".to_string()),
+                ("action".into(), "/done".into())
+            ]
         );
         assert_eq!(open_fields(&sealed, "x"), None);
     }

@@ -82,7 +82,8 @@ fn raw_reading(req: &SignedRequest<'_>) -> Vec<(String, String)> {
             (decode(k), v.to_string())
         })
         .collect();
-    let decoded_query: Vec<(String, String)> = serde_urlencoded::from_str(req.raw_query).unwrap_or_default();
+    let decoded_query: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.raw_query).unwrap_or_default();
     // Body parameters (those not from the query) are kept decoded.
     let mut body: Vec<(String, String)> = req.params.to_vec();
     for q in &decoded_query {
@@ -124,7 +125,8 @@ pub fn verify_entry(
 ) -> Result<Entry, EntryError> {
     let p = req.params;
     let signature = get(p, "oauth_signature").ok_or(EntryError::Missing("oauth_signature"))?;
-    let method = get(p, "oauth_signature_method").ok_or(EntryError::Missing("oauth_signature_method"))?;
+    let method =
+        get(p, "oauth_signature_method").ok_or(EntryError::Missing("oauth_signature_method"))?;
     if method != "HMAC-SHA1" && !(method == "RSA-SHA1" && settings.container_key.is_some()) {
         return Err(EntryError::Method(method.chars().take(20).collect()));
     }
@@ -145,7 +147,9 @@ pub fn verify_entry(
     }
     let decoded = base_string(req.method, req.base_uri, p);
     let raw = base_string(req.method, req.base_uri, &raw_reading(req));
-    if !verifies(settings, method, &decoded, signature) && !verifies(settings, method, &raw, signature) {
+    if !verifies(settings, method, &decoded, signature)
+        && !verifies(settings, method, &raw, signature)
+    {
         return Err(EntryError::Signature);
     }
     if get(p, "opensocial_app_id") != Some(app_id) {
@@ -156,7 +160,9 @@ pub fn verify_entry(
         .ok_or(EntryError::Missing("opensocial_viewer_id"))?;
     Ok(Entry {
         viewer_id: viewer.to_string(),
-        owner_id: get(p, "opensocial_owner_id").filter(|o| !o.is_empty()).map(str::to_string),
+        owner_id: get(p, "opensocial_owner_id")
+            .filter(|o| !o.is_empty())
+            .map(str::to_string),
         nonce: nonce.to_string(),
         timestamp,
     })
@@ -194,7 +200,9 @@ mod tests {
     fn entry_url(method: &str) -> String {
         VECTORS
             .lines()
-            .find(|l| l.starts_with("GET http") && l.contains(&format!("oauth_signature_method={method}")))
+            .find(|l| {
+                l.starts_with("GET http") && l.contains(&format!("oauth_signature_method={method}"))
+            })
             .unwrap()
             .trim_start_matches("GET ")
             .to_string()
@@ -236,19 +244,34 @@ mod tests {
             assert_eq!(e.viewer_id, "ab12cd", "{method}");
             assert_eq!(e.owner_id.as_deref(), Some("ab12cd"));
             assert_eq!(e.nonce, "8f1b2c3d4e");
-            assert_eq!(check(&entry_url(method), 1_795_376_067 + 301), Err(EntryError::Stale));
+            assert_eq!(
+                check(&entry_url(method), 1_795_376_067 + 301),
+                Err(EntryError::Stale)
+            );
         }
     }
 
     #[test]
     fn any_change_breaks_the_signature() {
         for method in ["HMAC-SHA1", "RSA-SHA1"] {
-            let tampered = entry_url(method).replace("opensocial_viewer_id=ab12cd", "opensocial_viewer_id=ab12ce");
-            assert_eq!(check(&tampered, 1_795_376_067), Err(EntryError::Signature), "{method}");
+            let tampered = entry_url(method)
+                .replace("opensocial_viewer_id=ab12cd", "opensocial_viewer_id=ab12ce");
+            assert_eq!(
+                check(&tampered, 1_795_376_067),
+                Err(EntryError::Signature),
+                "{method}"
+            );
         }
-        let other_app = entry_url("HMAC-SHA1").replace("oauth_consumer_key=mbga-ck", "oauth_consumer_key=other");
-        assert_eq!(check(&other_app, 1_795_376_067), Err(EntryError::ConsumerKey));
+        let other_app = entry_url("HMAC-SHA1")
+            .replace("oauth_consumer_key=mbga-ck", "oauth_consumer_key=other");
+        assert_eq!(
+            check(&other_app, 1_795_376_067),
+            Err(EntryError::ConsumerKey)
+        );
         let plaintext = entry_url("HMAC-SHA1").replace("HMAC-SHA1", "PLAINTEXT");
-        assert!(matches!(check(&plaintext, 1_795_376_067), Err(EntryError::Method(_))));
+        assert!(matches!(
+            check(&plaintext, 1_795_376_067),
+            Err(EntryError::Method(_))
+        ));
     }
 }

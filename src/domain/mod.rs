@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod canvas;
+pub mod canvas_render;
 pub mod entry;
 pub mod fbml;
 pub mod ids;

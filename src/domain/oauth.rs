@@ -78,4 +78,3 @@ pub fn hmac_sha1(base: &str, consumer_secret: &str) -> String {
     mac.update(base.as_bytes());
     BASE64.encode(mac.finalize().into_bytes())
 }
-

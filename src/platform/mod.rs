@@ -8,6 +8,7 @@
 //! - Every outgoing request is signed here (OAuth 1.0, `oauth`), and every URL fbbridge
 //!   builds for a platform is built here.
 
+pub mod app_server;
 pub mod client;
 pub mod mixi;
 pub mod mobage;

@@ -9,6 +9,7 @@
 
 pub mod allocation;
 pub mod caller;
+pub mod canvas;
 pub mod confirmation;
 pub mod graph;
 pub mod graph_sync;

@@ -34,6 +34,21 @@ impl Sessions for AnyStore {
     ) -> Res<()> {
         delegate!(self, s => s.put_session(key, record, ttl))
     }
+    async fn claim_nonce(&self, api_key: &ApiKey, nonce: &str, ttl: Duration) -> Res<bool> {
+        delegate!(self, s => s.claim_nonce(api_key, nonce, ttl))
+    }
+    async fn canvas_session(&self, api_key: &ApiKey, uid: Uid) -> Res<Option<(SessionKey, i64)>> {
+        delegate!(self, s => s.canvas_session(api_key, uid))
+    }
+    async fn remember_canvas_session(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        key: &SessionKey,
+        expires_at_ms: i64,
+    ) -> Res<()> {
+        delegate!(self, s => s.remember_canvas_session(api_key, uid, key, expires_at_ms))
+    }
     async fn gate_call(&self, gate: &CallGate) -> Res<Result<(), GateRefusal>> {
         delegate!(self, s => s.gate_call(gate))
     }

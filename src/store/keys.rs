@@ -8,7 +8,8 @@
 //!   written under one function would not be found under another.
 //! - Key parts are ApiKeys (`[A-Za-z0-9_-]`), decimal numbers and hex, so `:` separates
 //!   safely.
-//! - Schema 2 added profiles (`p`), sync times (`gs`) and aliases (`al`, `ao`).
+//! - Schema 2 added profiles (`p`), sync times (`gs`), aliases (`al`, `ao`), entry nonces
+//!   (`no`) and canvas sessions (`cs`).
 
 use crate::domain::{ApiKey, SessionKey, Uid};
 
@@ -114,6 +115,20 @@ impl Keys {
     /// String: the platform id an alias stands for (the alias's owner, set if absent).
     pub fn alias_owner(&self, api_key: &ApiKey, alias: Uid) -> String {
         format!("{}:ao:{api_key}:{alias}", self.tag(api_key, alias))
+    }
+
+    /// String, present while an entry nonce is remembered (hex nonce).
+    pub fn nonce(&self, api_key: &ApiKey, nonce: &str) -> String {
+        format!(
+            "{}:no:{api_key}:{}",
+            self.tag_of(self.platform_id_partition(api_key, nonce)),
+            hex::encode(nonce)
+        )
+    }
+
+    /// String `session_key|expires_ms`: the canvas bridge's session of a user, expiring with it.
+    pub fn canvas_session(&self, api_key: &ApiKey, uid: Uid) -> String {
+        format!("{}:cs:{api_key}:{uid}", self.tag(api_key, uid))
     }
 
     /// String "1" while the user uses the app.

@@ -23,6 +23,27 @@ pub trait Sessions: Clone + Send + Sync + 'static {
         record: &SessionRecord,
         ttl: Duration,
     ) -> impl Future<Output = Res<()>> + Send;
+    /// Claims an entry request's nonce for `ttl`; false when it was claimed already (on
+    /// any gateway).
+    fn claim_nonce(
+        &self,
+        api_key: &ApiKey,
+        nonce: &str,
+        ttl: Duration,
+    ) -> impl Future<Output = Res<bool>> + Send;
+    /// The session the canvas bridge minted for `uid`, with its expiry (ms), while live.
+    fn canvas_session(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> impl Future<Output = Res<Option<(SessionKey, i64)>>> + Send;
+    fn remember_canvas_session(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        key: &SessionKey,
+        expires_at_ms: i64,
+    ) -> impl Future<Output = Res<()>> + Send;
     /// Checks the session and call_id; advances the high-water mark on success.
     fn gate_call(
         &self,

@@ -34,6 +34,8 @@ struct Inner {
     /// (app, platform id) -> alias, and (app, alias) -> platform id
     aliases: HashMap<(ApiKey, String), Uid>,
     alias_owners: HashMap<UserKey, String>,
+    nonces: HashMap<(ApiKey, String), std::time::Instant>,
+    canvas_sessions: HashMap<UserKey, (SessionKey, i64)>,
     quota: HashMap<(ApiKey, Uid, String), u32>,
     requests: HashMap<(ApiKey, Uid, u64), RequestRecord>,
     outbox: VecDeque<Delivery>,
@@ -144,6 +146,50 @@ impl Sessions for MemoryStore {
         self.lock()
             .sessions
             .insert(key.as_str().to_string(), (record.clone(), None));
+        Ok(())
+    }
+
+    async fn claim_nonce(
+        &self,
+        api_key: &ApiKey,
+        nonce: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let now = std::time::Instant::now();
+        inner.nonces.retain(|_, until| *until > now);
+        let key = (api_key.clone(), nonce.to_string());
+        if inner.nonces.contains_key(&key) {
+            return Ok(false);
+        }
+        inner.nonces.insert(key, now + ttl);
+        Ok(true)
+    }
+
+    async fn canvas_session(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> Result<Option<(SessionKey, i64)>, StoreError> {
+        let now = now_ms();
+        Ok(self
+            .lock()
+            .canvas_sessions
+            .get(&(api_key.clone(), uid))
+            .filter(|(_, exp)| *exp > now)
+            .cloned())
+    }
+
+    async fn remember_canvas_session(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        key: &SessionKey,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .canvas_sessions
+            .insert((api_key.clone(), uid), (key.clone(), expires_at_ms));
         Ok(())
     }
 

@@ -10,7 +10,61 @@ use crate::store::ops::*;
 use crate::store::traits::*;
 use crate::store::StoreError;
 
+fn parse_canvas_session(v: &str) -> Option<(SessionKey, i64)> {
+    let (key, exp) = v.split_once('|')?;
+    Some((SessionKey::parse(key)?, exp.parse().ok()?))
+}
+
 impl Sessions for RedisStore {
+    async fn claim_nonce(
+        &self,
+        api_key: &ApiKey,
+        nonce: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let set: Option<String> = self
+            .query(
+                ::redis::cmd("SET")
+                    .arg(self.shared.keys.nonce(api_key, nonce))
+                    .arg("1")
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl.as_millis().max(1) as u64),
+            )
+            .await?;
+        Ok(set.is_some())
+    }
+
+    async fn canvas_session(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> Result<Option<(SessionKey, i64)>, StoreError> {
+        let v: Option<String> = self
+            .query(::redis::cmd("GET").arg(self.shared.keys.canvas_session(api_key, uid)))
+            .await?;
+        Ok(v.as_deref().and_then(parse_canvas_session))
+    }
+
+    async fn remember_canvas_session(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        key: &SessionKey,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        let _: () = self
+            .query(
+                ::redis::cmd("SET")
+                    .arg(self.shared.keys.canvas_session(api_key, uid))
+                    .arg(format!("{}|{expires_at_ms}", key.as_str()))
+                    .arg("PXAT")
+                    .arg(expires_at_ms),
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn put_session(
         &self,
         key: &SessionKey,
