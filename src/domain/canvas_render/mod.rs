@@ -10,14 +10,20 @@
 //! - Text fbbridge itself writes (names, labels) is escaped before it joins the markup.
 //! - An unknown `fb:*` tag is dropped with its text kept, and reported for the metric.
 
+mod forms;
 mod links;
 mod tags;
+
+pub use forms::MAX_SELECTABLE;
 
 use std::collections::HashMap;
 
 pub use links::{Links, Target};
 
 use super::{GraphView, Profile, Uid};
+
+/// Seals a request form's fixed fields (type, content, invite, action, method).
+pub type Sealer<'a> = &'a dyn Fn(&[(&str, &str)]) -> String;
 
 /// What a page is rendered for.
 pub struct RenderContext<'a> {
@@ -30,7 +36,7 @@ pub struct RenderContext<'a> {
     /// `{public_url}/canvas/{api_key}/_fbb/request-form`
     pub request_form_url: String,
     /// Seals a request form's fixed fields.
-    pub seal: &'a dyn Fn(&[(&str, &str)]) -> String,
+    pub seal: Sealer<'a>,
     /// `fb:name linked`: `{id}` becomes the uid.
     pub profile_url: Option<&'a str>,
 }

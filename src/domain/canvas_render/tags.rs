@@ -8,11 +8,9 @@ use std::rc::Rc;
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{doc_text, element, rewrite_str, RewriteStrSettings};
 
+use super::forms::{friend_selector, request_form_open};
 use super::RenderContext;
 use crate::domain::Uid;
-
-/// Most friends a request form may offer at once (Facebook's own limit).
-pub const MAX_SELECTABLE: u32 = 35;
 
 /// One open conditional (`fb:if-is-app-user`, `fb:visible-to-owner`).
 struct Frame {
@@ -52,11 +50,11 @@ pub fn decode_entities(text: &str) -> String {
         .unwrap_or_else(|_| text.to_string())
 }
 
-fn attr(el: &Element<'_, '_>, name: &str) -> Option<String> {
+pub(super) fn attr(el: &Element<'_, '_>, name: &str) -> Option<String> {
     el.get_attribute(name).map(|v| decode_entities(&v))
 }
 
-fn flag(el: &Element<'_, '_>, name: &str, default: bool) -> bool {
+pub(super) fn flag(el: &Element<'_, '_>, name: &str, default: bool) -> bool {
     match attr(el, name).map(|v| v.to_ascii_lowercase()) {
         None => default,
         Some(v) => matches!(v.as_str(), "true" | "1" | "yes"),
@@ -155,76 +153,6 @@ fn profile_pic(el: &Element<'_, '_>, ctx: &RenderContext<'_>) -> String {
         ),
         None => String::new(),
     }
-}
-
-fn friend_selector(el: &Element<'_, '_>, ctx: &RenderContext<'_>) -> String {
-    let excluded: Vec<Uid> = attr(el, "exclude_ids")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|s| Uid::parse(s.trim()))
-        .collect();
-    let max = attr(el, "max")
-        .and_then(|m| m.trim().parse::<u32>().ok())
-        .unwrap_or(MAX_SELECTABLE)
-        .min(MAX_SELECTABLE)
-        .min(ctx.remaining_quota);
-    let action_text = attr(el, "actiontext").unwrap_or_else(|| "Choose friends to invite".into());
-    let mut out = format!(
-        r#"<fieldset class="fbb-selector"><legend>{}</legend>"#,
-        escape(&action_text)
-    );
-    if max == 0 {
-        out.push_str(r#"<p class="fbb-quota">You have sent as many invitations as you can today. Try again tomorrow.</p></fieldset>"#);
-        return out;
-    }
-    out.push_str(&format!(
-        r#"<p class="fbb-max">Choose up to {max}.</p><ul class="fbb-friends">"#
-    ));
-    for friend in ctx.view.friend_uids().filter(|f| !excluded.contains(f)) {
-        let profile = ctx.profile(friend);
-        let name = profile
-            .and_then(|p| p.display_name())
-            .unwrap_or_else(|| format!("User {friend}"));
-        let pic = profile
-            .and_then(|p| p.picture())
-            .map(|src| {
-                format!(
-                    r#"<img class="fbb-pic" src="{}" width="50" alt="">"#,
-                    escape(src)
-                )
-            })
-            .unwrap_or_default();
-        out.push_str(&format!(
-            r#"<li><label>{pic}<input type="checkbox" name="ids[]" value="{friend}"> {}</label></li>"#,
-            escape(&name)
-        ));
-    }
-    out.push_str(&format!(
-        r#"</ul><input type="hidden" name="fbb_max" value="{max}"><button type="submit" name="fbb_action" value="send" class="fbb-send">Send</button></fieldset>"#
-    ));
-    out
-}
-
-/// `<fb:request-form>`: a form to the bridge with its fixed fields sealed.
-fn request_form_open(el: &Element<'_, '_>, ctx: &RenderContext<'_>) -> String {
-    let kind = attr(el, "type").unwrap_or_default();
-    let content = attr(el, "content").unwrap_or_default();
-    let invite = flag(el, "invite", false);
-    let action = attr(el, "action").unwrap_or_default();
-    let method = attr(el, "method").unwrap_or_else(|| "POST".into());
-    let sealed = (ctx.seal)(&[
-        ("type", &kind),
-        ("content", &content),
-        ("invite", if invite { "1" } else { "0" }),
-        ("action", &action),
-        ("method", &method),
-    ]);
-    format!(
-        r#"<form class="fbb-request-form" method="post" action="{}"><input type="hidden" name="fbb_form" value="{}"><input type="hidden" name="fbb_t" value="{}">"#,
-        escape(&ctx.request_form_url),
-        escape(&sealed),
-        escape(&ctx.links.token)
-    )
 }
 
 fn handle(el: &mut Element<'_, '_>, ctx: &RenderContext<'_>, state: &Rc<RefCell<State>>) {
