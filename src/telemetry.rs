@@ -34,6 +34,12 @@ pub const OUTBOX: &str = "fbbridge_outbox_messages";
 pub const CONFIRMATIONS: &str = "fbbridge_confirmations_total";
 /// Copies of a user's graph from the People API, by outcome (`fresh`, `stale_served`, `failed`).
 pub const GRAPH_REFRESHES: &str = "fbbridge_graph_refreshes_total";
+/// Canvas requests by app and outcome (`rendered`, `redirected`, `unauthorized`, `app_error`, ...).
+pub const CANVAS_REQUESTS: &str = "fbbridge_canvas_requests_total";
+/// How long the legacy app took to answer a canvas call, by app.
+pub const CANVAS_APP_DURATION: &str = "fbbridge_canvas_app_duration_seconds";
+/// `fb:*` tags the renderer does not know, dropped with their text kept.
+pub const FBML_UNKNOWN_TAGS: &str = "fbbridge_fbml_unknown_tags_total";
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod body;
+pub mod canvas;
 pub mod client_ip;
 pub mod confirm;
 pub mod legacy;
@@ -67,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, routes: Routes) {
         legacy::configure(cfg);
         confirm::configure(cfg);
         sandbox::configure(cfg);
+        canvas::configure(cfg);
     }
     if routes.admin {
         admin::configure(cfg);

@@ -19,6 +19,22 @@ pub struct Caller<'a> {
     pub signature: String,
     /// `Err`: a call_id was sent but is not one that can be accepted.
     pub call_id: Result<Option<CallId>, CallIdError>,
+    /// Made by the canvas bridge for a viewer it verified: no call_id (the app's own
+    /// sequence is not the bridge's), a unique replay guard instead.
+    pub bridge: bool,
+}
+
+impl<'a> Caller<'a> {
+    /// The canvas bridge acting for `session` (a request form's Send).
+    pub fn for_bridge(app: &'a App, session: SessionKey) -> Self {
+        Caller {
+            app,
+            session: Some(session),
+            signature: format!("bridge:{}", crate::domain::secrets::random_token()),
+            call_id: Ok(None),
+            bridge: true,
+        }
+    }
 }
 
 impl Caller<'_> {
@@ -50,7 +66,7 @@ impl Caller<'_> {
             Err(CallIdError::TooLong) => Some(LegacyError::invalid_parameter(
                 "call_id has more than 20 integer digits or 6 decimals",
             )),
-            Ok(None) if self.app.require_call_id => {
+            Ok(None) if self.app.require_call_id && !self.bridge => {
                 Some(LegacyError::invalid_parameter("call_id is required"))
             }
             Ok(_) => None,

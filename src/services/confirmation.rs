@@ -72,6 +72,9 @@ pub struct PageFields {
     pub next: Option<String>,
     /// Present (with any value): go back to the app's canvas URL.
     pub canvas: bool,
+    /// A request made by a canvas request form: where the bridge resumes once settled
+    /// (sealed with the app secret; see `http::canvas`).
+    pub bridge: Option<String>,
     pub csrf: Option<String>,
     pub action: Option<String>,
     /// mixi's dialog: `sent` or `error`, with `requestId`, `recipientIds`, `error_code`.
@@ -88,6 +91,7 @@ pub struct Page {
     pub token: String,
     pub next: Option<String>,
     pub canvas: bool,
+    pub bridge: Option<String>,
     /// Profiles the sender may see (themselves and their friends), for names and
     /// pictures on the page; filled only where a page is shown.
     pub people: HashMap<Uid, Profile>,
@@ -152,6 +156,7 @@ pub async fn load(
         token,
         next: fields.next.clone(),
         canvas: fields.canvas,
+        bridge: fields.bridge.clone(),
         people: HashMap::new(),
     })
 }

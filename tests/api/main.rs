@@ -2,6 +2,7 @@ mod helpers;
 
 mod admin;
 mod browser;
+mod canvas;
 mod cli;
 mod cluster;
 mod confirm;

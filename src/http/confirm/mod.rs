@@ -53,9 +53,13 @@ fn content_type(req: &HttpRequest) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-fn back_to_app(settled: &Settled) -> HttpResponse {
+fn back_to_app(state: &AppState, settled: &Settled) -> HttpResponse {
     let page = &settled.page;
-    let url = redirect::back_to_app(&page.app, page.next.as_deref(), page.canvas, settled.sent);
+    // A canvas request form resumes in the bridge, which tells the app who was invited.
+    let url = match &page.bridge {
+        Some(b) => crate::http::canvas::resume_url(&state.config, &page.app, b),
+        None => redirect::back_to_app(&page.app, page.next.as_deref(), page.canvas, settled.sent),
+    };
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, url))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -111,7 +115,11 @@ async fn posted(
         Form::Confirm => confirmation::confirm(&state.config, &state.store, &fields).await,
         Form::Complete => confirmation::complete(&state.config, &state.store, &fields).await,
     };
-    answer(&state, Some(&fields), result.map(|s| back_to_app(&s)))
+    answer(
+        &state,
+        Some(&fields),
+        result.map(|s| back_to_app(&state, &s)),
+    )
 }
 
 #[tracing::instrument(name = "confirm_post", skip_all)]

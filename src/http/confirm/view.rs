@@ -123,6 +123,12 @@ pub fn hidden_fields(page: &Page) -> Vec<Hidden> {
             value: "1".into(),
         });
     }
+    if let Some(bridge) = &page.bridge {
+        fields.push(Hidden {
+            name: "fbb_b",
+            value: bridge.clone(),
+        });
+    }
     fields
 }
 

@@ -65,5 +65,6 @@ pub fn authenticate<'a>(
             None => Ok(None),
             Some(c) => CallId::parse(&c).map(Some),
         },
+        bridge: false,
     })
 }

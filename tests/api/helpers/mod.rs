@@ -6,6 +6,7 @@ pub mod admin;
 pub mod cluster;
 pub mod config;
 pub mod container;
+pub mod fbml_app;
 pub mod legacy;
 pub mod people;
 pub mod process;

@@ -1,0 +1,161 @@
+//! A legacy FBML app over loopback: it checks `fb_sig` the way the official PHP client's
+//! `get_valid_fb_params` does (fb_sig_* params, prefix stripped, sorted, md5 with the
+//! secret, `fb_sig_time` within 48 hours) and answers FBML pages.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use md5::{Digest, Md5};
+
+pub const SECRET: &str = "canvassecret";
+
+/// One call the app received: its path and form, and whether `fb_sig` checked out.
+#[derive(Clone, Debug)]
+pub struct AppCall {
+    pub path: String,
+    pub query: String,
+    pub form: Vec<(String, String)>,
+    pub fb_sig_valid: bool,
+}
+
+impl AppCall {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+#[derive(Clone)]
+pub struct FbmlApp {
+    pub port: u16,
+    pub calls: Arc<Mutex<Vec<AppCall>>>,
+}
+
+/// As the PHP client: `md5(concat of sorted k=v, prefix stripped) . secret`.
+pub fn valid_fb_params(form: &[(String, String)], secret: &str) -> bool {
+    let Some(sig) = form
+        .iter()
+        .find(|(k, _)| k == "fb_sig")
+        .map(|(_, v)| v.clone())
+    else {
+        return false;
+    };
+    let mut params: Vec<(String, String)> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("fb_sig_")
+                .map(|s| (s.to_string(), v.clone()))
+        })
+        .collect();
+    params.sort();
+    let mut text = String::new();
+    for (k, v) in &params {
+        text.push_str(&format!("{k}={v}"));
+    }
+    text.push_str(secret);
+    let fresh = params
+        .iter()
+        .find(|(k, _)| k == "time")
+        .and_then(|(_, t)| t.parse::<f64>().ok())
+        .is_some_and(|t| (chrono::Utc::now().timestamp() as f64 - t).abs() < 48.0 * 3600.0);
+    fresh && hex::encode(Md5::digest(text.as_bytes())) == sig
+}
+
+async fn serve(app: web::Data<FbmlApp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let valid = valid_fb_params(&form, SECRET);
+    let path = req.path().trim_start_matches("/app/").to_string();
+    let call = AppCall {
+        path: path.clone(),
+        query: req.query_string().to_string(),
+        form: form.clone(),
+        fb_sig_valid: valid,
+    };
+    app.calls.lock().unwrap().push(call.clone());
+    if !valid {
+        return HttpResponse::Forbidden().body("bad fb_sig");
+    }
+    let fbml = match path.as_str() {
+        "" | "index.php" => r#"<fb:title>Sliced Bread</fb:title><p>Hello <fb:name uid="loggedinuser" useyou="false"/>!</p><fb:if-is-app-user uid="1004">Carol plays<fb:else>Carol does not play yet</fb:else></fb:if-is-app-user> <a href="invite.php">Invite friends</a> <a href="http://apps.facebook.com/slicedbread/play.php?x=1">Play</a>"#.to_string(),
+        "invite.php" => r#"<fb:request-form type="sandwich" invite="true" action="thanks.php" content="Come build a &lt;b&gt;sandwich&lt;/b&gt; with me! &lt;fb:req-choice url=&quot;http://apps.example.com/canvasapp/play.php&quot; label=&quot;Play&quot;/&gt;"><fb:multi-friend-selector actiontext="Invite your friends to Sliced Bread" max="20" bypass="Maybe later"/></fb:request-form>"#.to_string(),
+        "thanks.php" => format!("<fb:success message=\"You invited {} friends\"/><p>ids: {}</p>", call.all("ids[]").len(), call.all("ids[]").join(",")),
+        "hostile.php" => r#"<script>alert(1)</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">x</a><fb:name uid="1002"/><svg onload="alert(4)"></svg>"#.to_string(),
+        "inside.php" => r#"<fb:redirect url="thanks.php"/>"#.to_string(),
+        "away.php" => return HttpResponse::Found().insert_header(("location", "http://evil.example/phish")).finish(),
+        "broken.php" => return HttpResponse::InternalServerError().body("PHP Fatal error"),
+        "slow.php" => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            "late".to_string()
+        }
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(fbml)
+}
+
+impl FbmlApp {
+    pub async fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let app = FbmlApp {
+            port,
+            calls: Arc::new(Mutex::new(Vec::new())),
+        };
+        let data = web::Data::new(app.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(serve))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        app
+    }
+
+    pub fn callback_url(&self) -> String {
+        format!("http://127.0.0.1:{}/app/", self.port)
+    }
+
+    pub fn last(&self) -> AppCall {
+        self.calls
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("the app was called")
+    }
+
+    /// The `[[app]]` of a sandbox canvas app served by this server.
+    pub fn config(&self, daily_limit: u32) -> String {
+        format!(
+            r#"
+[[app]]
+api_key = "canvasapp"
+secret = "{SECRET}"
+name = "Sliced Bread"
+app_id = "12000129"
+callback_url = "{}"
+daily_request_limit = {daily_limit}
+[app.canvas]
+canvas_name = "slicedbread"
+timeout_ms = 1000
+"#,
+            self.callback_url()
+        )
+    }
+}
