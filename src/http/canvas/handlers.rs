@@ -10,8 +10,7 @@ use super::CanvasError;
 use crate::domain::canvas::{open_bridge, open_fields, seal_fields, CanvasSettings};
 use crate::domain::canvas_render::MAX_SELECTABLE;
 use crate::domain::entry::{verify_entry, SignedRequest};
-use crate::domain::oauth::{base_string, hmac_sha1};
-use crate::domain::{ApiKey, App, DeliveryState, Platform, RequestStatus, Uid};
+use crate::domain::{ApiKey, App, DeliveryState, RequestStatus, Uid};
 use crate::http::body::read_body;
 use crate::http::state::AppState;
 use crate::services::caller::Caller;
@@ -23,7 +22,7 @@ use crate::store::Requests;
 /// Largest form a canvas page may post.
 const FORM_LIMIT: usize = 64 * 1024;
 
-fn canvas_app<'a>(
+pub(super) fn canvas_app<'a>(
     state: &'a AppState,
     api_key: &str,
 ) -> Result<(&'a App, &'a CanvasSettings), CanvasError> {
@@ -54,7 +53,7 @@ async fn form_pairs(
     serde_urlencoded::from_bytes(&body).map_err(|_| CanvasError::BadForm)
 }
 
-fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == name)
@@ -333,77 +332,4 @@ pub async fn done(
         "POST",
     )
     .await
-}
-
-/// `GET /sandbox/{api_key}/launch/{uid}[?path=P]`: fbbridge's own container signs an entry
-/// for `uid` and sends the browser to it (sandbox apps only: on a real platform only the
-/// platform may say who is looking).
-pub async fn sandbox_launch(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, CanvasError> {
-    let (api_key, uid) = path.into_inner();
-    let (app, canvas) = canvas_app(&state, &api_key)?;
-    if !matches!(app.platform, Platform::Sandbox) {
-        return Err(CanvasError::NoCanvas);
-    }
-    let uid = Uid::parse(&uid).ok_or(CanvasError::BadForm)?;
-    let query: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    let start = get(&query, "path")
-        .unwrap_or("")
-        .trim_start_matches('/')
-        .to_string();
-    if start.contains("..") || start.contains("://") || start.starts_with('/') {
-        return Err(CanvasError::BadForm);
-    }
-    let (start_path, start_query) = match start.split_once('?') {
-        Some((p, q)) => (
-            p.to_string(),
-            serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default(),
-        ),
-        None => (start, Vec::new()),
-    };
-    let base_uri = format!(
-        "{}/canvas/{}/{start_path}",
-        state.config.public_base(),
-        app.api_key
-    );
-    let mut params = start_query;
-    params.extend([
-        ("opensocial_owner_id".to_string(), uid.to_string()),
-        ("opensocial_viewer_id".to_string(), uid.to_string()),
-        ("opensocial_app_id".to_string(), app.app_id.clone()),
-        (
-            "oauth_consumer_key".to_string(),
-            canvas
-                .consumer_key
-                .clone()
-                .unwrap_or_else(|| "fbbridge-sandbox".into()),
-        ),
-        (
-            "oauth_nonce".to_string(),
-            crate::domain::secrets::random_token(),
-        ),
-        ("oauth_timestamp".to_string(), (now_ms() / 1000).to_string()),
-        (
-            "oauth_signature_method".to_string(),
-            "HMAC-SHA1".to_string(),
-        ),
-        ("oauth_version".to_string(), "1.0".to_string()),
-    ]);
-    let signature = hmac_sha1(
-        &base_string("GET", &base_uri, &params),
-        canvas.consumer_secret.expose(),
-    );
-    params.push(("oauth_signature".to_string(), signature));
-    let url = format!(
-        "{base_uri}?{}",
-        serde_urlencoded::to_string(&params).expect("pairs encode")
-    );
-    Ok(HttpResponse::Found()
-        .insert_header((header::LOCATION, url))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish())
 }

@@ -11,6 +11,7 @@
 
 mod error;
 mod handlers;
+mod launch;
 mod page;
 
 use actix_web::web;
@@ -31,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/sandbox/{api_key}/launch/{uid}",
-        web::get().to(handlers::sandbox_launch),
+        web::get().to(launch::sandbox_launch),
     );
 }
 
