@@ -6,6 +6,8 @@
 use crate::helpers::fbml_app::FbmlApp;
 use crate::helpers::*;
 
+mod perl;
+
 const KEY: &str = "canvasapp";
 
 async fn setup(daily_limit: u32) -> (TestApp, FbmlApp) {
