@@ -22,6 +22,8 @@ listen = "127.0.0.1:8080"
 public_url = "http://127.0.0.1:8080"
 admin_token = "demo-admin-token"
 
+demo_app = true
+
 [store]
 backend = "memory"
 
@@ -33,9 +35,11 @@ api_key = "demo-app"
 secret = "demo-secret"
 name = "Sliced Bread (demo)"
 app_id = "12000129"
-callback_url = "http://apps.example.com/slicedbread/"
-canvas_url = "http://apps.example.com/slicedbread/canvas/"
+callback_url = "http://127.0.0.1:8080/demo-app/"
 platform = "sandbox"
+
+[app.canvas]
+canvas_name = "slicedbread"
 "#;
 
 /// The demo configuration; `FBBRIDGE__*` variables still apply (e.g. another listen port,
@@ -46,6 +50,10 @@ pub fn config(env: Vec<(String, String)>) -> Result<Config, ConfigError> {
     if !public_set {
         config.server.public_url = format!("http://{}", config.server.listen);
     }
+    // The demo's FBML app is served by the gateway itself, wherever it listens.
+    let app_url = format!("http://{}/demo-app/", config.server.listen);
+    config.apps[0].callback_url = app_url.clone();
+    config.apps[0].canvas_url = app_url;
     Ok(config)
 }
 
@@ -182,6 +190,7 @@ pub fn banner(config: &Config, session: &CreatedSession) -> String {
          \nUser {SENDER} (Ann Lee) is friends with 1002 Alice and 1003 Bob (they use the app) and 1004 Carol (who does not).\n\
          Ask which friends use the app, as an FQL-era invite page does:\n\n{}\n\
          \nInvite 1002 and 1004; the answer is a confirmation URL:\n\n{}\n\
+         \nOpen this in a browser to invite friends from the app's canvas page (fb:request-form):\n  {base}/sandbox/{DEMO_API_KEY}/launch/{SENDER}?path=invite.php\n\
          \nA request to 1002 and 1003 alone is delivered at once (empty answer); see it at\n  {base}/sandbox/{DEMO_API_KEY}/inbox/1002\n\
          Each call_id works once; sign new calls with `fbbridge sign --secret {DEMO_SECRET} k=v ...`.\n",
         session.session_key,

@@ -44,6 +44,8 @@ pub struct ServerSettings {
     pub metrics_listen: Option<String>,
     /// With `metrics_listen`: the admin API moves there too.
     pub admin_on_metrics_listen: bool,
+    /// Serve the embedded demo's FBML app at `/demo-app/` (set by the demo only).
+    pub demo_app: bool,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
@@ -72,6 +74,7 @@ impl Default for ServerSettings {
             log_format: LogFormat::Text,
             metrics_listen: None,
             admin_on_metrics_listen: false,
+            demo_app: false,
         }
     }
 }

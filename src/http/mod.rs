@@ -12,6 +12,7 @@ pub mod body;
 pub mod canvas;
 pub mod client_ip;
 pub mod confirm;
+pub mod demo_app;
 pub mod legacy;
 pub mod ops;
 pub mod page;
@@ -29,6 +30,8 @@ pub struct Routes {
     pub public: bool,
     pub metrics: bool,
     pub admin: bool,
+    /// The demo's own FBML app (`server.demo_app`).
+    pub demo_app: bool,
 }
 
 impl Routes {
@@ -40,6 +43,7 @@ impl Routes {
                     public: true,
                     metrics: true,
                     admin: true,
+                    demo_app: settings.demo_app,
                 },
                 None,
             ),
@@ -50,11 +54,13 @@ impl Routes {
                         public: true,
                         metrics: false,
                         admin: !admin_inside,
+                        demo_app: settings.demo_app,
                     },
                     Some(Routes {
                         public: false,
                         metrics: true,
                         admin: admin_inside,
+                        demo_app: false,
                     }),
                 )
             }
@@ -69,6 +75,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, routes: Routes) {
         confirm::configure(cfg);
         sandbox::configure(cfg);
         canvas::configure(cfg);
+    }
+    if routes.demo_app {
+        demo_app::configure(cfg);
     }
     if routes.admin {
         admin::configure(cfg);

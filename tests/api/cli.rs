@@ -210,6 +210,27 @@ async fn the_demo_prints_a_curl_that_works() {
         "{}\n=> {friends}",
         curls[0]
     );
+    // The printed launch URL opens the demo app's invite page through the canvas bridge.
+    let launch = banner
+        .lines()
+        .find(|l| l.contains("/sandbox/demo-app/launch/1001"))
+        .expect("a launch URL")
+        .trim()
+        .to_string();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client.get(&launch).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 302, "{launch}");
+    let entry = res.headers()["location"].to_str().unwrap().to_string();
+    let page = client.get(&entry).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("fbb-request-form") && page.contains("Alice Smith"),
+        "{page}"
+    );
     let answer = run(curls[1]);
     assert!(
         answer.starts_with(&format!(

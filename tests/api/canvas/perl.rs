@@ -24,7 +24,11 @@ fn run(secret: &str, query: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("canvas.pl");
     std::fs::write(&path, SCRIPT).unwrap();
-    let out = Command::new("perl").arg(&path).args([secret, query]).output().expect("perl runs");
+    let out = Command::new("perl")
+        .arg(&path)
+        .args([secret, query])
+        .output()
+        .expect("perl runs");
     assert!(
         out.status.success(),
         "perl failed (./scripts/test installs libwww-facebook-api-perl): {}",
@@ -52,7 +56,14 @@ async fn perl_www_facebook_api_canvas_validates_the_fb_sig_set() {
     .await
     .unwrap();
     assert!(out.contains("valid=1\n"), "{out}");
-    assert!(out.contains("user=1001\n") && out.contains("in_canvas=1\n") && out.contains("get_user=1001\n"), "{out}");
-    let wrong = tokio::task::spawn_blocking(move || run("another-secret", &query)).await.unwrap();
+    assert!(
+        out.contains("user=1001\n")
+            && out.contains("in_canvas=1\n")
+            && out.contains("get_user=1001\n"),
+        "{out}"
+    );
+    let wrong = tokio::task::spawn_blocking(move || run("another-secret", &query))
+        .await
+        .unwrap();
     assert!(wrong.contains("valid=0\n"), "{wrong}");
 }
