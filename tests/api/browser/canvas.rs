@@ -105,10 +105,40 @@ async fn the_canvas_invite_flow_in_a_real_browser() {
         .unwrap();
     assert_eq!(thanks, "You invited 2 friends");
     browser.screenshot("canvas-thanks").await;
+
+    // A hostile page: nothing in it runs, even when its links and buttons are clicked.
+    browser
+        .c()
+        .goto(&format!(
+            "{}/sandbox/canvasapp/launch/1001?path=hostile.php",
+            app.address
+        ))
+        .await
+        .unwrap();
+    browser.c().find(Locator::Css(".fbb-name")).await.unwrap();
+    if let Ok(link) = browser.c().find(Locator::Id("j")).await {
+        let _ = link.click().await;
+    }
+    if let Ok(button) = browser.c().find(Locator::Id("f")).await {
+        let _ = button.click().await;
+    }
+    let pwned: Value = browser
+        .c()
+        .execute("return typeof window.__pwned", vec![])
+        .await
+        .unwrap();
+    assert_eq!(pwned, "undefined", "no payload ran");
     browser.stop().await;
 
-    let call = fbml.last();
-    assert_eq!(call.path, "thanks.php");
+    let call = fbml
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|c| c.path == "thanks.php")
+        .cloned()
+        .unwrap();
     assert!(call.fb_sig_valid, "{call:?}");
     assert_eq!(call.all("ids[]"), vec!["1002", "1004"]);
     let (status, allocation) = app
