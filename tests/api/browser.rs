@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 mod canvas;
+mod canvas_mixi;
 mod mixi;
 
 /// The app's own server: where the user lands after the confirmation page, and where the

@@ -1,6 +1,7 @@
 //! Entries: signed by an independent signer, tampered, replayed, foreign; two gateways.
 
 use super::*;
+use crate::helpers::fbml_app::sign_entry;
 
 #[tokio::test]
 async fn unsigned_tampered_or_foreign_entries_are_refused() {
@@ -54,8 +55,7 @@ async fn two_gateways_share_nonces_and_tokens() {
     );
 }
 
-/// An entry signed in the test with its own HMAC-SHA1 signer (RFC 5849, written apart from
-/// the gateway's), as a Mobage or Shindig container signs it.
+/// An entry of `signedapp`'s index page for 1001, signed by the test's own signer.
 fn container_entry(
     app: &TestApp,
     secret: &str,
@@ -63,49 +63,23 @@ fn container_entry(
     nonce: &str,
     app_id: &str,
 ) -> String {
-    use base64::Engine;
-    use hmac::{Hmac, Mac};
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    let base_uri = "http://gateway.example/canvas/signedapp/index.php".to_string();
     let ts = timestamp.to_string();
-    let mut params = vec![
-        ("ref", "home"),
-        ("opensocial_viewer_id", "1001"),
-        ("opensocial_owner_id", "1001"),
-        ("opensocial_app_id", app_id),
-        ("oauth_consumer_key", "container-ck"),
-        ("oauth_nonce", nonce),
-        ("oauth_timestamp", ts.as_str()),
-        ("oauth_signature_method", "HMAC-SHA1"),
-        ("oauth_version", "1.0"),
-    ];
-    let mut normal: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect();
-    normal.sort();
-    let base = format!("GET&{}&{}", enc(&base_uri), enc(&normal.join("&")));
-    let mut mac =
-        Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", enc(secret)).as_bytes()).unwrap();
-    mac.update(base.as_bytes());
-    let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    params.push(("oauth_signature", &sig));
-    let query: String = params
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    local(app, &format!("{base_uri}?{query}"))
+    local(
+        app,
+        &sign_entry(
+            "http://gateway.example/canvas/signedapp/index.php",
+            &[
+                ("ref", "home"),
+                ("opensocial_viewer_id", "1001"),
+                ("opensocial_owner_id", "1001"),
+                ("opensocial_app_id", app_id),
+                ("oauth_consumer_key", "container-ck"),
+                ("oauth_nonce", nonce),
+                ("oauth_timestamp", &ts),
+            ],
+            secret,
+        ),
+    )
 }
 
 #[tokio::test]
