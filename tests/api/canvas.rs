@@ -308,4 +308,21 @@ async fn failures_redirects_and_hostile_pages() {
         assert!(!body.contains(bad), "{bad}: {body}");
     }
     assert!(body.contains("Alice Smith"));
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"fbbridge_canvas_requests_total{app="canvasapp",outcome="app_error"}"#,
+        r#"fbbridge_canvas_requests_total{app="canvasapp",outcome="redirect_refused"}"#,
+        r#"fbbridge_canvas_requests_total{app="canvasapp",outcome="rendered"}"#,
+        r#"fbbridge_canvas_app_duration_seconds_count{app="canvasapp"}"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
 }
