@@ -13,6 +13,7 @@ use crate::helpers::*;
 
 mod canvas;
 mod canvas_mixi;
+mod demo;
 mod mixi;
 
 /// The app's own server: where the user lands after the confirmation page, and where the

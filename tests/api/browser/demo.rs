@@ -1,0 +1,95 @@
+//! The demo's invite flow as a newcomer sees it after `cargo run --release`: the launch
+//! URL the banner prints, the demo app's FBML invite page, the confirmation page, and
+//! "You invited 2 friends". Screenshots (phone width): `target/screenshots/demo-*.png`.
+
+use super::*;
+use crate::helpers::container::Container;
+
+#[tokio::test]
+async fn the_demo_invite_flow_in_a_real_browser() {
+    let port = Container::reserve_port();
+    let config = fbbridge::demo::config(vec![(
+        "FBBRIDGE__SERVER__LISTEN".into(),
+        format!("127.0.0.1:{port}"),
+    )])
+    .unwrap();
+    let seeded = config.clone();
+    let app = spawn_with_config(config, None).await;
+    fbbridge::demo::seed(&app.store, &seeded).await.unwrap();
+    let browser = Browser::start().await;
+    browser
+        .c()
+        .goto(&format!(
+            "http://127.0.0.1:{port}/sandbox/demo-app/launch/1001?path=invite.php"
+        ))
+        .await
+        .unwrap();
+    let legend = browser
+        .c()
+        .find(Locator::Css(".fbb-selector legend"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(legend, "Invite your friends to Sliced Bread");
+    browser.screenshot("demo-invite").await;
+    for uid in ["1002", "1004"] {
+        browser
+            .c()
+            .find(Locator::Css(&format!("input[value=\"{uid}\"]")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    browser.screenshot("demo-invite-chosen").await;
+    browser
+        .c()
+        .find(Locator::Css("button.fbb-send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url(&format!("http://127.0.0.1:{port}/send_req.php"))
+        .await;
+    let heading = browser
+        .c()
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Sliced Bread (demo): send 2 sandwich invitations?");
+    browser.screenshot("demo-confirm").await;
+    browser
+        .c()
+        .find(Locator::Id("fbb-send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url(&format!(
+            "http://127.0.0.1:{port}/canvas/demo-app/_fbb/done"
+        ))
+        .await;
+    let thanks = browser
+        .c()
+        .find(Locator::Css(".fbb-success h2"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(thanks, "You invited 2 friends");
+    browser.screenshot("demo-thanks").await;
+    browser.stop().await;
+    let inbox = app.wait_inbox("demo-app", 1004, 1).await;
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
+}
