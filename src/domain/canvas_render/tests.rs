@@ -155,3 +155,44 @@ fn the_request_form_offers_friends_within_the_quota() {
     assert!(!none_left.html.contains("ids[]"));
     assert!(none_left.html.contains("fbb-skip"));
 }
+
+#[test]
+fn the_other_listed_tags() {
+    let p = render(
+        r#"<fb:error><fb:message>Oops</fb:message>try again</fb:error><fb:explanation message="Why">because</fb:explanation><fb:visible-to-owner>mine</fb:visible-to-owner><fb:tabs><fb:tab-item href="a.php" title="A" selected="true"/><fb:tab-item href="http://evil.example/" title="B"/></fb:tabs><fb:dashboard><fb:action href="new.php">New</fb:action><fb:create-button href="make.php">Make</fb:create-button></fb:dashboard><fb:req-choice url="http://x/" label="no"/>end"#,
+        5,
+    );
+    assert_eq!(
+        p.html,
+        concat!(
+            r#"<div class="fbb-error"><h2>Oops</h2>try again</div>"#,
+            r#"<div class="fbb-explanation"><h2>Why</h2>because</div>"#,
+            "mine",
+            r#"<nav class="fbb-tabs"><a class="fbb-tab fbb-selected" href="http://gw/canvas/app1/a.php?fbb_t=TOK" rel="noopener noreferrer">A</a><a class="fbb-tab" href="http://evil.example/" rel="noopener noreferrer">B</a></nav>"#,
+            r#"<div class="fbb-dashboard"><a class="fbb-action" href="http://gw/canvas/app1/new.php?fbb_t=TOK" rel="noopener noreferrer">New</a><a class="fbb-create" href="http://gw/canvas/app1/make.php?fbb_t=TOK" rel="noopener noreferrer">Make</a></div>"#,
+            "end"
+        )
+    );
+    // Somebody else's profile: the owner-only part is hidden.
+    let v = view();
+    let l = links();
+    let seal = |_: &[(&str, &str)]| String::new();
+    let ctx = RenderContext {
+        viewer: u(1001),
+        owner: Some(u(1002)),
+        view: &v,
+        links: &l,
+        remaining_quota: 5,
+        request_form_url: String::new(),
+        seal: &seal,
+        profile_url: Some("http://mixi.jp/show_friend.pl?id={id}"),
+    };
+    let p = render_page(
+        r#"<fb:visible-to-owner>secret</fb:visible-to-owner>x <fb:name uid="1002" firstnameonly="true"/>"#,
+        &ctx,
+    );
+    assert_eq!(
+        p.html,
+        r#"x <a class="fbb-name" href="http://mixi.jp/show_friend.pl?id=1002" rel="noopener noreferrer">Alice</a>"#
+    );
+}
