@@ -37,8 +37,10 @@ pub struct RenderContext<'a> {
     pub request_form_url: String,
     /// Seals a request form's fixed fields.
     pub seal: Sealer<'a>,
-    /// `fb:name linked`: `{id}` becomes the uid.
+    /// `fb:name linked`: `{id}` becomes the user's platform id.
     pub profile_url: Option<&'a str>,
+    /// Platform ids of the visible users whose uid is an alias (others are their uid).
+    pub platform_ids: &'a HashMap<Uid, String>,
 }
 
 impl RenderContext<'_> {

@@ -125,7 +125,18 @@ fn fb_name(el: &Element<'_, '_>, ctx: &RenderContext<'_>) -> String {
     match (linked, ctx.profile_url) {
         (true, Some(pattern)) if ctx.view.visible(uid) => format!(
             r#"<a class="fbb-name" href="{}">{}</a>"#,
-            escape(&pattern.replace("{id}", &uid.to_string())),
+            escape(
+                &pattern.replace(
+                    "{id}",
+                    &crate::domain::oauth::percent_encode(
+                        ctx.platform_ids
+                            .get(&uid)
+                            .cloned()
+                            .unwrap_or_else(|| uid.to_string())
+                            .as_str()
+                    )
+                )
+            ),
             escape(&text)
         ),
         _ => format!(r#"<span class="fbb-name">{}</span>"#, escape(&text)),

@@ -54,6 +54,7 @@ fn render(fbml: &str, remaining: u32) -> RenderedPage {
         request_form_url: "http://gw/canvas/app1/_fbb/request-form".into(),
         seal: &seal,
         profile_url: None,
+        platform_ids: &HashMap::new(),
     };
     render_page(fbml, &ctx)
 }
@@ -186,13 +187,14 @@ fn the_other_listed_tags() {
         request_form_url: String::new(),
         seal: &seal,
         profile_url: Some("http://mixi.jp/show_friend.pl?id={id}"),
+        platform_ids: &HashMap::from([(u(1003), "m_bob".to_string())]),
     };
     let p = render_page(
-        r#"<fb:visible-to-owner>secret</fb:visible-to-owner>x <fb:name uid="1002" firstnameonly="true"/>"#,
+        r#"<fb:visible-to-owner>secret</fb:visible-to-owner>x <fb:name uid="1002" firstnameonly="true"/> <fb:name uid="1003"/>"#,
         &ctx,
     );
     assert_eq!(
         p.html,
-        r#"x <a class="fbb-name" href="http://mixi.jp/show_friend.pl?id=1002" rel="noopener noreferrer">Alice</a>"#
+        r#"x <a class="fbb-name" href="http://mixi.jp/show_friend.pl?id=1002" rel="noopener noreferrer">Alice</a> <a class="fbb-name" href="http://mixi.jp/show_friend.pl?id=m_bob" rel="noopener noreferrer">Bob Jones</a>"#
     );
 }

@@ -15,6 +15,7 @@ use crate::http::state::AppState;
 use crate::platform::app_server::{call_app, AppCallError};
 use crate::services::allocation::user_allocation;
 use crate::services::canvas::{fb_sig_for, Viewer};
+use crate::store::Graph;
 
 #[derive(Template)]
 #[template(path = "canvas.html")]
@@ -141,6 +142,16 @@ pub async fn call_and_render(
                 state.config.public_base(),
                 app.api_key
             );
+            let mut platform_ids = std::collections::HashMap::new();
+            if canvas.profile_url.is_some() {
+                for uid in std::iter::once(viewer.uid).chain(viewer.view.friend_uids()) {
+                    if uid.get() >= crate::domain::profile::ALIAS_BASE {
+                        if let Some(id) = state.store.platform_id(&app.api_key, uid).await? {
+                            platform_ids.insert(uid, id);
+                        }
+                    }
+                }
+            }
             let secret = app.secret.expose();
             let seal = |fields: &[(&str, &str)]| seal_fields(fields, secret);
             let ctx = RenderContext {
@@ -152,6 +163,7 @@ pub async fn call_and_render(
                 request_form_url,
                 seal: &seal,
                 profile_url: canvas.profile_url.as_deref(),
+                platform_ids: &platform_ids,
             };
             let page = render_page(&answer.body, &ctx);
             for tag in &page.unknown_tags {
