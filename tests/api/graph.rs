@@ -4,6 +4,7 @@
 mod fql;
 mod people;
 mod perl;
+mod round_trips;
 mod shapes;
 
 use crate::helpers::*;
