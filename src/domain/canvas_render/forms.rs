@@ -20,6 +20,7 @@ pub(super) fn friend_selector(el: &Element<'_, '_>, ctx: &RenderContext<'_>) -> 
         .unwrap_or(MAX_SELECTABLE)
         .min(MAX_SELECTABLE)
         .min(ctx.remaining_quota);
+    let condensed = super::tags::flag(el, "condensed", false);
     let action_text = attr(el, "actiontext").unwrap_or_else(|| "Choose friends to invite".into());
     let mut out = format!(
         r#"<fieldset class="fbb-selector"><legend>{}</legend>"#,
@@ -30,14 +31,17 @@ pub(super) fn friend_selector(el: &Element<'_, '_>, ctx: &RenderContext<'_>) -> 
         return out;
     }
     out.push_str(&format!(
-        r#"<p class="fbb-max">Choose up to {max}.</p><ul class="fbb-friends">"#
+        r#"<p class="fbb-max">Choose up to {max}.</p><ul class="fbb-friends{}">"#,
+        if condensed { " fbb-condensed" } else { "" }
     ));
     for friend in ctx.view.friend_uids().filter(|f| !excluded.contains(f)) {
         let profile = ctx.profile(friend);
         let name = profile
             .and_then(|p| p.display_name())
             .unwrap_or_else(|| format!("User {friend}"));
+        // The condensed selector (Facebook's narrow one) is a plain list of names.
         let pic = profile
+            .filter(|_| !condensed)
             .and_then(|p| p.picture())
             .map(|src| {
                 format!(

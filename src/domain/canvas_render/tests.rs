@@ -198,3 +198,20 @@ fn the_other_listed_tags() {
         r#"x <a class="fbb-name" href="http://mixi.jp/show_friend.pl?id=1002" rel="noopener noreferrer">Alice</a> <a class="fbb-name" href="http://mixi.jp/show_friend.pl?id=m_bob" rel="noopener noreferrer">Bob Jones</a>"#
     );
 }
+
+#[test]
+fn the_condensed_selector_lists_names_only() {
+    let p = render(
+        r#"<fb:request-form type="t" content="c" action="done.php"><fb:multi-friend-selector condensed="true"/></fb:request-form>"#,
+        5,
+    );
+    assert!(
+        p.html.contains(r#"<ul class="fbb-friends fbb-condensed">"#),
+        "{}",
+        p.html
+    );
+    assert!(!p.html.contains("fbb-pic"));
+    assert!(p
+        .html
+        .contains(r#"value="1002"> Alice &lt;b&gt;Smith&lt;/b&gt;"#));
+}
