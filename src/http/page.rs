@@ -9,6 +9,7 @@
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
+use askama::Template;
 
 use crate::domain::{App, Platform};
 
@@ -40,4 +41,24 @@ pub fn html(status: StatusCode, body: String, csp: &str) -> HttpResponse {
         res.insert_header((header::X_FRAME_OPTIONS, "DENY"));
     }
     res.body(body)
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct Notice<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A short page that runs no script and posts nowhere: a refusal or an error.
+pub fn notice(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    frame_ancestors: &str,
+) -> HttpResponse {
+    let body = Notice { title, message }
+        .render()
+        .unwrap_or_else(|_| message.to_string());
+    html(status, body, &notice_csp(frame_ancestors))
 }

@@ -156,6 +156,33 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    async fn click(&self, css: &str) {
+        self.c()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        self.c()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Ticks the friend selector's boxes of `uids`.
+    async fn choose_friends(&self, uids: &[&str]) {
+        for uid in uids {
+            self.click(&format!("input[value=\"{uid}\"]")).await;
+        }
+    }
+
     async fn wait_for_url(&self, prefix: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {

@@ -180,13 +180,5 @@ fn attribute_safe(url: &str) -> String {
         .replace('>', "%3E")
 }
 
-/// Display names of the visible users (for the friend selector).
-pub fn names(view: &GraphView) -> HashMap<Uid, String> {
-    view.profiles
-        .iter()
-        .filter_map(|(u, p)| p.display_name().map(|n| (*u, n)))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests;

@@ -2,9 +2,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
 
-use crate::http::page::{html, notice_csp};
+use crate::http::page::notice;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CanvasError {
@@ -24,13 +23,6 @@ pub enum CanvasError {
     Refused(String),
     #[error("store unavailable: {0}")]
     Store(#[from] crate::store::StoreError),
-}
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct Notice<'a> {
-    title: &'a str,
-    message: &'a str,
 }
 
 impl CanvasError {
@@ -71,9 +63,6 @@ impl ResponseError for CanvasError {
 
     fn error_response(&self) -> HttpResponse {
         let (title, message) = self.text();
-        let body = Notice { title, message }
-            .render()
-            .unwrap_or_else(|_| message.to_string());
-        html(self.status_code(), body, &notice_csp("'none'"))
+        notice(self.status_code(), title, message, "'none'")
     }
 }

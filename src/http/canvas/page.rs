@@ -10,7 +10,7 @@ use super::CanvasError;
 use crate::domain::canvas::{seal_bridge, seal_fields, CanvasSettings};
 use crate::domain::canvas_render::{render_page, Links, RenderContext, Target};
 use crate::domain::App;
-use crate::http::page::html;
+use crate::http::page::{html, notice};
 use crate::http::state::AppState;
 use crate::platform::app_server::{call_app, AppCallError};
 use crate::services::allocation::user_allocation;
@@ -23,13 +23,6 @@ struct CanvasPage<'a> {
     title: &'a str,
     app_name: &'a str,
     body: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct Notice<'a> {
-    title: &'a str,
-    message: &'a str,
 }
 
 pub fn count(app: &App, outcome: &'static str) {
@@ -81,17 +74,7 @@ pub fn redirect(app: &App, target: Target) -> HttpResponse {
         Target::Outside(url) => {
             count(app, "redirect_refused");
             let message = format!("The app wants to send you to {url}. fbbridge does not follow links out of the app; copy it if you trust it.");
-            let body = Notice {
-                title: "Leaving the app",
-                message: &message,
-            }
-            .render()
-            .unwrap_or_default();
-            html(
-                StatusCode::OK,
-                body,
-                &crate::http::page::notice_csp("'none'"),
-            )
+            notice(StatusCode::OK, "Leaving the app", &message, "'none'")
         }
     }
 }

@@ -7,17 +7,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
 
-use crate::http::page::{html, notice_csp};
+use crate::http::page::notice;
 use crate::services::confirmation::ConfirmError;
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct NoticePage<'a> {
-    title: &'a str,
-    message: &'a str,
-}
 
 /// (status, title, message) of each refusal.
 fn page(e: &ConfirmError) -> (StatusCode, &'static str, &'static str) {
@@ -68,9 +60,6 @@ pub fn refusal_page(e: &ConfirmError, frame_ancestors: &str) -> HttpResponse {
             other => tracing::debug!(refusal = %other, "confirmation page refused"),
         }
         let (status, title, message) = page(e);
-        let body = NoticePage { title, message }
-            .render()
-            .unwrap_or_else(|_| message.to_string());
-        html(status, body, &notice_csp(frame_ancestors))
+        notice(status, title, message, frame_ancestors)
     }
 }

@@ -45,7 +45,7 @@ pub fn split_list(raw: &str, name: &str) -> Result<Vec<String>, LegacyError> {
         json.into_iter()
             .map(|v| match v {
                 serde_json::Value::Number(n) => Ok(n.to_string()),
-                serde_json::Value::String(s) => Ok(s.trim().to_string()),
+                serde_json::Value::String(s) => Ok(s),
                 _ => Err(LegacyError::invalid_parameter(format!(
                     "{name} holds a non-scalar"
                 ))),
@@ -179,59 +179,59 @@ pub async fn call(
     method: &str,
     params: &Params,
 ) -> Option<Result<Value, LegacyError>> {
+    let method = METHODS.iter().find(|m| **m == method)?;
+    Some(answer(state, caller, method, params).await)
+}
+
+async fn answer(
+    state: &AppState,
+    caller: &Caller<'_>,
+    method: &str,
+    params: &Params,
+) -> Result<Value, LegacyError> {
     let social = Social {
         store: &state.store,
         people: &state.people,
     };
-    let answer = match method {
-        FRIENDS_GET => match checked(state, caller, optional_uid(params, "uid")).await {
-            Ok(uid) => social.friends(caller, uid).await.map(uids_value),
-            Err(e) => Err(e),
-        },
-        FRIENDS_GET_APP_USERS => social.app_user_friends(caller).await.map(uids_value),
-        FRIENDS_ARE_FRIENDS => match checked(state, caller, pairs(params)).await {
-            Ok(p) => social.are_friends(caller, &p).await.map(|infos| {
-                Value::list(
-                    "friend_info",
-                    infos.into_iter().map(friend_info_value).collect(),
-                )
-            }),
-            Err(e) => Err(e),
-        },
+    Ok(match method {
+        FRIENDS_GET => {
+            let uid = checked(state, caller, optional_uid(params, "uid")).await?;
+            uids_value(social.friends(caller, uid).await?)
+        }
+        FRIENDS_GET_APP_USERS => uids_value(social.app_user_friends(caller).await?),
+        FRIENDS_ARE_FRIENDS => {
+            let pairs = checked(state, caller, pairs(params)).await?;
+            let infos = social.are_friends(caller, &pairs).await?;
+            Value::list(
+                "friend_info",
+                infos.into_iter().map(friend_info_value).collect(),
+            )
+        }
         USERS_GET_INFO => {
             let input = uid_list(params, "uids").and_then(|u| Ok((u, fields(params)?)));
-            match checked(state, caller, input).await {
-                Ok((uids, fields)) => social
-                    .user_info(caller, &uids, &fields)
-                    .await
-                    .map(|rows| Value::list("user", rows.into_iter().map(row_value).collect())),
-                Err(e) => Err(e),
-            }
+            let (uids, fields) = checked(state, caller, input).await?;
+            let rows = social.user_info(caller, &uids, &fields).await?;
+            Value::list("user", rows.into_iter().map(row_value).collect())
         }
-        USERS_GET_LOGGED_IN_USER => social
-            .logged_in_user(caller)
-            .await
-            .map(|u| Value::Uid(u.get())),
-        USERS_IS_APP_USER => match checked(state, caller, optional_uid(params, "uid")).await {
-            Ok(uid) => social.is_app_user(caller, uid).await.map(Value::Bool),
-            Err(e) => Err(e),
-        },
-        USERS_IS_APP_ADDED => social.is_app_user(caller, None).await.map(Value::Bool),
-        FQL_QUERY => {
+        USERS_GET_LOGGED_IN_USER => Value::Uid(social.logged_in_user(caller).await?.get()),
+        USERS_IS_APP_USER => {
+            let uid = checked(state, caller, optional_uid(params, "uid")).await?;
+            Value::Bool(social.is_app_user(caller, uid).await?)
+        }
+        USERS_IS_APP_ADDED => Value::Bool(social.is_app_user(caller, None).await?),
+        // FQL_QUERY, the last of METHODS.
+        _ => {
             let query = params
                 .get_str("query")
                 .ok_or_else(|| LegacyError::invalid_parameter("query is required"))
                 .and_then(|q| fql::parse(&q));
-            social.fql(caller, query).await.map(|answer| {
-                Value::list(
-                    answer.table,
-                    answer.rows.into_iter().map(row_value).collect(),
-                )
-            })
+            let answer = social.fql(caller, query).await?;
+            Value::list(
+                answer.table,
+                answer.rows.into_iter().map(row_value).collect(),
+            )
         }
-        _ => return None,
-    };
-    Some(answer)
+    })
 }
 
 #[cfg(test)]
@@ -246,6 +246,11 @@ mod tests {
             vec!["name", "pic"]
         );
         assert_eq!(split_list("[1,2]", "x").unwrap(), vec!["1", "2"]);
+        assert_eq!(
+            split_list(r#"[" 1"]"#, "x").unwrap(),
+            vec![" 1"],
+            "JSON as sent"
+        );
         assert!(split_list("[{}]", "x").is_err());
         assert!(split_list("[1", "x").is_err());
         assert!(split_list("", "x").unwrap().is_empty());

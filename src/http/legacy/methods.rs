@@ -73,22 +73,8 @@ pub async fn call(state: &AppState, params: &Params, ip: IpAddr) -> Result<Value
 
 /// `1001,1002`, `[1001,1002]` or `["1001","1002"]`; duplicates collapse, order is kept.
 pub fn parse_to_ids(raw: &str) -> Result<Vec<Uid>, LegacyError> {
-    let raw = raw.trim();
-    let items: Vec<String> = if raw.starts_with('[') {
-        let json: Vec<serde_json::Value> = serde_json::from_str(raw)
-            .map_err(|_| LegacyError::invalid_parameter("to_ids is not a JSON array"))?;
-        json.into_iter()
-            .map(|v| match v {
-                serde_json::Value::Number(n) => Ok(n.to_string()),
-                serde_json::Value::String(s) => Ok(s),
-                _ => Err(LegacyError::invalid_parameter("to_ids holds a non-id")),
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        raw.split(',').map(|s| s.trim().to_string()).collect()
-    };
-    let mut uids: Vec<Uid> = Vec::with_capacity(items.len());
-    for item in items {
+    let mut uids: Vec<Uid> = Vec::with_capacity(MAX_RECIPIENTS);
+    for item in graph_methods::split_list(raw, "to_ids")? {
         let uid = Uid::parse(&item).ok_or_else(|| {
             LegacyError::invalid_parameter(format!("to_ids: `{item}` is not a user id"))
         })?;

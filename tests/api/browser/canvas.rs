@@ -51,58 +51,21 @@ async fn the_canvas_invite_flow_in_a_real_browser() {
         .unwrap();
     assert_eq!(pwned, "undefined");
     browser.screenshot("canvas-invite").await;
-    for uid in ["1002", "1004"] {
-        browser
-            .c()
-            .find(Locator::Css(&format!("input[value=\"{uid}\"]")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
-    browser
-        .c()
-        .find(Locator::Css("button.fbb-send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.choose_friends(&["1002", "1004"]).await;
+    browser.click("button.fbb-send").await;
     browser
         .wait_for_url(&format!("http://127.0.0.1:{port}/send_req.php"))
         .await;
-    let heading = browser
-        .c()
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = browser.text_of("h1").await;
     assert_eq!(heading, "Sliced Bread: send 2 sandwich invitations?");
     browser.screenshot("canvas-confirm").await;
-    browser
-        .c()
-        .find(Locator::Id("fbb-send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#fbb-send").await;
     browser
         .wait_for_url(&format!(
             "http://127.0.0.1:{port}/canvas/canvasapp/_fbb/done"
         ))
         .await;
-    let thanks = browser
-        .c()
-        .find(Locator::Css(".fbb-success h2"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let thanks = browser.text_of(".fbb-success h2").await;
     assert_eq!(thanks, "You invited 2 friends");
     browser.screenshot("canvas-thanks").await;
 

@@ -53,41 +53,18 @@ async fn the_canvas_request_form_on_mixi_in_a_real_browser() {
     );
     let browser = Browser::start().await;
     browser.c().goto(&url).await.unwrap();
-    for uid in ["1002", "1004"] {
-        browser
-            .c()
-            .find(Locator::Css(&format!("input[value=\"{uid}\"]")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
+    browser.choose_friends(&["1002", "1004"]).await;
     assert_eq!(
         fbml.last().get("fb_sig_user"),
         Some(ann.to_string().as_str()),
         "the alias is the uid"
     );
-    browser
-        .c()
-        .find(Locator::Css("button.fbb-send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("button.fbb-send").await;
     browser
         .wait_for_url(&format!("http://127.0.0.1:{port}/send_req.php"))
         .await;
     browser.screenshot("canvas-mixi-confirm").await;
-    browser
-        .c()
-        .find(Locator::Id("fbb-share"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#fbb-share").await;
     let calls: Value = browser
         .c()
         .execute("return window.__shareCalls", vec![])
@@ -110,14 +87,7 @@ async fn the_canvas_request_form_on_mixi_in_a_real_browser() {
             "http://127.0.0.1:{port}/canvas/mixicanvas/_fbb/done"
         ))
         .await;
-    let thanks = browser
-        .c()
-        .find(Locator::Css(".fbb-success h2"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let thanks = browser.text_of(".fbb-success h2").await;
     assert_eq!(thanks, "You invited 1 friends");
     browser.screenshot("canvas-mixi-thanks").await;
     browser.stop().await;

@@ -24,69 +24,25 @@ async fn the_demo_invite_flow_in_a_real_browser() {
         ))
         .await
         .unwrap();
-    let legend = browser
-        .c()
-        .find(Locator::Css(".fbb-selector legend"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let legend = browser.text_of(".fbb-selector legend").await;
     assert_eq!(legend, "Invite your friends to Sliced Bread");
     browser.screenshot("demo-invite").await;
-    for uid in ["1002", "1004"] {
-        browser
-            .c()
-            .find(Locator::Css(&format!("input[value=\"{uid}\"]")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
+    browser.choose_friends(&["1002", "1004"]).await;
     browser.screenshot("demo-invite-chosen").await;
-    browser
-        .c()
-        .find(Locator::Css("button.fbb-send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("button.fbb-send").await;
     browser
         .wait_for_url(&format!("http://127.0.0.1:{port}/send_req.php"))
         .await;
-    let heading = browser
-        .c()
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = browser.text_of("h1").await;
     assert_eq!(heading, "Sliced Bread (demo): send 2 sandwich invitations?");
     browser.screenshot("demo-confirm").await;
-    browser
-        .c()
-        .find(Locator::Id("fbb-send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#fbb-send").await;
     browser
         .wait_for_url(&format!(
             "http://127.0.0.1:{port}/canvas/demo-app/_fbb/done"
         ))
         .await;
-    let thanks = browser
-        .c()
-        .find(Locator::Css(".fbb-success h2"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let thanks = browser.text_of(".fbb-success h2").await;
     assert_eq!(thanks, "You invited 2 friends");
     browser.screenshot("demo-thanks").await;
     browser.stop().await;
