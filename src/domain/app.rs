@@ -61,6 +61,9 @@ pub struct Upstream {
     pub pair_window_secs: u64,
     #[serde(default = "default_recipient_window")]
     pub recipient_window_secs: u64,
+    /// Mobage: at most one activity per user per this many seconds.
+    #[serde(default = "default_pair_window")]
+    pub activity_window_secs: u64,
     /// OpenSocial 1.0+ containers put the outbox under `@self`.
     #[serde(default)]
     pub outbox_under_self: bool,

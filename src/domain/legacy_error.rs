@@ -27,10 +27,20 @@ pub enum ErrorCode {
     FqlUnknownTable,
     FqlNotIndexable,
     FqlInvalidFunction,
+    MalformedJson,
+    FeedActionLimit,
+    FeedTitleData,
+    FeedTitleParams,
+    FeedBodyData,
+    FeedBodyParams,
+    FeedTargets,
+    FeedDataCoverage,
+    NoSuchBundle,
+    TooManyBundles,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::Unknown,
         ErrorCode::ServiceUnavailable,
         ErrorCode::UnknownMethod,
@@ -48,6 +58,16 @@ impl ErrorCode {
         ErrorCode::FqlUnknownTable,
         ErrorCode::FqlNotIndexable,
         ErrorCode::FqlInvalidFunction,
+        ErrorCode::MalformedJson,
+        ErrorCode::FeedActionLimit,
+        ErrorCode::FeedTitleData,
+        ErrorCode::FeedTitleParams,
+        ErrorCode::FeedBodyData,
+        ErrorCode::FeedBodyParams,
+        ErrorCode::FeedTargets,
+        ErrorCode::FeedDataCoverage,
+        ErrorCode::NoSuchBundle,
+        ErrorCode::TooManyBundles,
     ];
 
     pub fn code(self) -> u16 {
@@ -69,6 +89,16 @@ impl ErrorCode {
             ErrorCode::FqlUnknownTable => 603,
             ErrorCode::FqlNotIndexable => 604,
             ErrorCode::FqlInvalidFunction => 605,
+            ErrorCode::MalformedJson => 144,
+            ErrorCode::FeedActionLimit => 341,
+            ErrorCode::FeedTitleData => 360,
+            ErrorCode::FeedTitleParams => 361,
+            ErrorCode::FeedBodyData => 362,
+            ErrorCode::FeedBodyParams => 363,
+            ErrorCode::FeedTargets => 366,
+            ErrorCode::FeedDataCoverage => 367,
+            ErrorCode::NoSuchBundle => 807,
+            ErrorCode::TooManyBundles => 810,
         }
     }
 
@@ -91,6 +121,16 @@ impl ErrorCode {
             ErrorCode::FqlUnknownTable => "The table you requested does not exist",
             ErrorCode::FqlNotIndexable => "Your statement is not indexable",
             ErrorCode::FqlInvalidFunction => "The function you called does not exist",
+            ErrorCode::MalformedJson => "Malformed JSON string",
+            ErrorCode::FeedActionLimit => "Feed action request limit reached",
+            ErrorCode::FeedTitleData => "Feed story title_data argument was not a valid JSON-encoded array",
+            ErrorCode::FeedTitleParams => "Feed story title template either missing required parameters, or did not have all parameters defined in title_data array",
+            ErrorCode::FeedBodyData => "Feed story body_data argument was not a valid JSON-encoded array",
+            ErrorCode::FeedBodyParams => "Feed story body template either missing required parameters, or did not have all parameters defined in body_data array",
+            ErrorCode::FeedTargets => "One or more of the target ids for this story are invalid. They must all be ids of friends of the acting user",
+            ErrorCode::FeedDataCoverage => "The template data provided doesn't cover the entire token set needed to publish the story",
+            ErrorCode::NoSuchBundle => "Template bundle does not exist or is not active",
+            ErrorCode::TooManyBundles => "Too many template bundles registered for this application",
         }
     }
 }

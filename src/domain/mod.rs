@@ -20,6 +20,7 @@ pub mod profile;
 pub mod quota;
 pub mod records;
 pub mod secrets;
+pub mod story;
 
 pub use app::{App, Platform, PlatformKind, Upstream, UpstreamMode};
 pub use ids::{ApiKey, CallId, CallIdError, SessionKey, SessionTtl, Uid};
@@ -28,3 +29,4 @@ pub use people::{PeopleDirectory, PeopleFailure, PlatformPerson};
 pub use profile::{GraphView, Person, Profile, UserField};
 pub use records::*;
 pub use secrets::Secret;
+pub use story::{Story, StoryImage, TemplateBundle};

@@ -30,6 +30,29 @@ pub fn quota_day(now: DateTime<Utc>, offset: FixedOffset) -> QuotaDay {
     }
 }
 
+/// The daily allocations, each counted per (app, user) on its own counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allowance {
+    /// `requests_per_day`: recipients of requests and invitations.
+    Requests,
+    /// `notifications_per_day`: recipients of user-to-user notifications.
+    Notifications,
+    /// `feed_actions_per_day`: stories published.
+    FeedActions,
+}
+
+impl Allowance {
+    /// The counter's name for `day` (`YYYYMMDD`): the day itself for requests (the layout
+    /// before schema 3), `nYYYYMMDD` and `fYYYYMMDD` for the others.
+    pub fn counter(self, day: &str) -> String {
+        match self {
+            Allowance::Requests => day.to_string(),
+            Allowance::Notifications => format!("n{day}"),
+            Allowance::FeedActions => format!("f{day}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use super::ids::{ApiKey, Uid};
+use super::story::Story;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -77,11 +78,46 @@ pub struct RecipientView {
     pub detail: String,
 }
 
+/// What a stored record is: a request (sendRequest, the request form), a notification
+/// (notifications.send) or a feed story (feed.publish*). All three share the record, the
+/// outbox and its exactly-once rules; only what a delivery sends differs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    #[default]
+    Request,
+    Notification,
+    Story,
+}
+
+impl MessageKind {
+    /// The record's `k` field: absent for requests (records written before schema 3 are
+    /// requests), `n` or `s` otherwise.
+    pub fn code(self) -> &'static str {
+        match self {
+            MessageKind::Request => "",
+            MessageKind::Notification => "n",
+            MessageKind::Story => "s",
+        }
+    }
+    pub fn parse(code: &str) -> Option<Self> {
+        Some(match code {
+            "" => MessageKind::Request,
+            "n" => MessageKind::Notification,
+            "s" => MessageKind::Story,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestRecord {
     pub api_key: ApiKey,
     pub from: Uid,
     pub id: u64,
+    pub message: MessageKind,
+    /// A story's title, body, images and targets (stories only).
+    pub story: Option<Story>,
     pub status: RequestStatus,
     pub kind: String,
     pub content: String,
@@ -127,6 +163,8 @@ pub enum RateKey {
     Pair { api_key: ApiKey, from: Uid, to: Uid },
     /// One message per recipient per window (Mobage trusted mode).
     Recipient { api_key: ApiKey, to: Uid },
+    /// One activity per user per window (Mobage's Activity API).
+    Activity { api_key: ApiKey, actor: Uid },
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -151,8 +189,20 @@ pub struct DeadLetter {
     pub dead_at: String,
 }
 
+/// What an inbox item is: a request someone sent, or a notification.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InboxItemKind {
+    #[default]
+    Request,
+    Notification,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct InboxItem {
+    /// Items stored before notifications existed are requests.
+    #[serde(default)]
+    pub item: InboxItemKind,
     pub api_key: String,
     pub from: String,
     pub request_id: String,
@@ -162,6 +212,61 @@ pub struct InboxItem {
     pub image: Option<String>,
     pub invite: bool,
     pub received_at: String,
+}
+
+/// One story in an actor's sandbox feed (`GET /sandbox/{api_key}/feed/{uid}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FeedItem {
+    pub title: String,
+    pub body: String,
+    pub images: Vec<super::story::StoryImage>,
+    pub targets: Vec<String>,
+    pub created_at: String,
+}
+
+/// A story waiting for its actor's next mixi canvas page, which posts it with
+/// `opensocial.requestCreateActivity` (seed 002).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MixiActivity {
+    /// Plain text.
+    pub title: String,
+    /// At most 3 image URLs.
+    pub media: Vec<String>,
+    /// At most 2 mixi ids of the story's targets.
+    pub recipients: Vec<String>,
+    /// `run_appli.pl` of the same app, with deep state as `appParams`.
+    pub url: String,
+}
+
+/// The per-user lists the outbox fills, each in its owner's partition and each filled at
+/// most once per (list, sender, record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UserList {
+    /// The sandbox inbox: requests and notifications ([`InboxItem`]).
+    Inbox,
+    /// The sandbox feed: the stories a user published ([`FeedItem`]).
+    Feed,
+    /// mixi: notifications shown at the top of the recipient's next canvas page.
+    MixiNotices,
+    /// mixi: stories posted from the actor's next canvas page ([`MixiActivity`]).
+    MixiActivities,
+}
+
+impl UserList {
+    /// How long an untouched list is kept.
+    pub fn ttl_secs(self) -> u64 {
+        match self {
+            UserList::Inbox | UserList::Feed => 30 * 86_400,
+            UserList::MixiNotices | UserList::MixiActivities => 7 * 86_400,
+        }
+    }
+    /// At most this many items, newest first.
+    pub fn limit(self) -> usize {
+        match self {
+            UserList::Inbox | UserList::Feed => 200,
+            UserList::MixiNotices | UserList::MixiActivities => 20,
+        }
+    }
 }
 
 /// Milliseconds since the epoch, now: the unit of every stored time.

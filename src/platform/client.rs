@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use super::{mobage, oauth, opensocial, percent_encode};
-use crate::domain::{App, Platform, Upstream, UpstreamMode};
+use crate::domain::{App, Platform, Story, Upstream, UpstreamMode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -77,13 +77,27 @@ fn snippet(body: &str) -> String {
     }
 }
 
-/// Sends the message of `content` from `from` to `to` (platform ids).
+/// What goes to the container: a message (a request or a notification) to one recipient,
+/// or a story as an activity of its actor.
+#[derive(Clone, Copy, Debug)]
+pub enum Outgoing<'a> {
+    Message { content: &'a str, to: &'a str },
+    Activity { story: &'a Story },
+}
+
+/// The rate window a Mobage activity of one user waits for.
+pub fn activity_window(app: &App, upstream: &Upstream) -> Option<Duration> {
+    app.platform
+        .is_mobage()
+        .then(|| Duration::from_secs(upstream.activity_window_secs))
+}
+
+/// Sends `outgoing` on behalf of `from` (a platform id).
 pub async fn send(
     client: &reqwest::Client,
     app: &App,
-    content: &str,
+    outgoing: Outgoing<'_>,
     from: &str,
-    to: &str,
 ) -> Outcome {
     let (upstream, mobage) = match &app.platform {
         Platform::Mobage(u) => (u, true),
@@ -91,19 +105,24 @@ pub async fn send(
         other => return Outcome::Dead(format!("{} has no server-side delivery", other.as_str())),
     };
     let requestor = requestor(app, upstream, from);
-    let (url, body) = if mobage {
-        (
-            format!(
-                "{}/api/restful/v1/messages/@me/@outbox",
-                upstream.endpoint.trim_end_matches('/')
-            ),
+    let base = upstream.endpoint.trim_end_matches('/');
+    let (url, body) = match (outgoing, mobage) {
+        (Outgoing::Message { content, to }, true) => (
+            format!("{base}/api/restful/v1/messages/@me/@outbox"),
             mobage::message_body(app, content, to),
-        )
-    } else {
-        (
+        ),
+        (Outgoing::Message { content, to }, false) => (
             opensocial::outbox_url(upstream, &requestor),
             opensocial::message_body(app, content, to),
-        )
+        ),
+        (Outgoing::Activity { story }, true) => (
+            format!("{base}/api/restful/v1/activities/@me/@self/@app"),
+            mobage::activity_body(story),
+        ),
+        (Outgoing::Activity { story }, false) => (
+            opensocial::activity_url(upstream, &requestor),
+            opensocial::activity_body(app, story),
+        ),
     };
     let url = format!("{url}?xoauth_requestor_id={}", percent_encode(&requestor));
     let content_type = if mobage {
@@ -150,10 +169,22 @@ pub async fn send(
     };
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
-    classify(app, upstream, status, &text)
+    let window = match outgoing {
+        Outgoing::Message { .. } => rate_window(app, upstream).map(|w| w.0),
+        Outgoing::Activity { .. } => activity_window(app, upstream),
+    };
+    classify(app, upstream, status, &text, window.unwrap_or_default())
 }
 
-pub fn classify(app: &App, upstream: &Upstream, status: u16, body: &str) -> Outcome {
+/// What the container's answer means; `window` is how long a rate-limited (503) Mobage
+/// call waits before it is tried again.
+pub fn classify(
+    app: &App,
+    upstream: &Upstream,
+    status: u16,
+    body: &str,
+    window: Duration,
+) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered,
         403 => Outcome::Dropped(format!(
@@ -171,7 +202,7 @@ pub fn classify(app: &App, upstream: &Upstream, status: u16, body: &str) -> Outc
         }
         503 if app.platform.is_mobage() => Outcome::Retry {
             reason: format!("503 rate limit{}", snippet(body)),
-            min_wait: rate_window(app, upstream).map(|w| w.0).unwrap_or_default(),
+            min_wait: window,
             maybe_recorded: true,
         },
         429 | 500..=599 => Outcome::Retry {

@@ -1,6 +1,9 @@
-//! Platform `mobage`: one Message API POST per recipient (seed 004).
+//! Platform `mobage`: one Message API POST per recipient (seed 004), one Activity API POST
+//! per story.
 //!
 //! Invariants:
+//! - An activity's title fits 21 double-byte (42 single-byte) columns and its body 140
+//!   double-byte (280) columns, emoji removed; it carries at most 3 images.
 //! - The title is the content's plain text, emoji removed, cut to a display width of 38
 //!   (single-byte characters 1, others 2) with `..` when it does not fit; it never contains
 //!   anything the user typed freely beyond the app's own content.
@@ -10,9 +13,15 @@
 use serde_json::json;
 
 use super::url::with_query;
-use crate::domain::{fbml, App};
+use crate::domain::{fbml, App, Story};
 
 pub const TITLE_WIDTH: usize = 38;
+/// Activity titles: 21 double-byte characters.
+pub const ACTIVITY_TITLE_WIDTH: usize = 42;
+/// Activity bodies: 140 double-byte characters.
+pub const ACTIVITY_BODY_WIDTH: usize = 280;
+/// Images an activity may carry.
+pub const ACTIVITY_IMAGES: usize = 3;
 
 /// Shift_JIS single-byte: ASCII and half-width katakana.
 fn width(c: char) -> usize {
@@ -37,19 +46,24 @@ fn is_emoji(c: char) -> bool {
 
 /// The message title for `fbml` content.
 pub fn title(fbml_content: &str) -> String {
+    fit(fbml_content, TITLE_WIDTH)
+}
+
+/// `fbml`'s plain text, emoji removed, cut to `columns` display columns with `..`.
+pub fn fit(fbml_content: &str, columns: usize) -> String {
     let text: String = fbml::plain_text(fbml_content)
         .chars()
         .filter(|c| !is_emoji(*c) && !c.is_control())
         .collect();
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let total: usize = text.chars().map(width).sum();
-    if total <= TITLE_WIDTH {
+    if total <= columns {
         return text;
     }
     let mut out = String::new();
     let mut used = 0;
     for c in text.chars() {
-        if used + width(c) + 2 > TITLE_WIDTH {
+        if used + width(c) + 2 > columns {
             break;
         }
         used += width(c);
@@ -58,6 +72,37 @@ pub fn title(fbml_content: &str) -> String {
     out.truncate(out.trim_end().len());
     out.push_str("..");
     out
+}
+
+/// An image's MIME type, from its URL's extension (JPEG when it says nothing).
+pub fn image_mime(url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
+    if path.ends_with(".png") {
+        "image/png"
+    } else if path.ends_with(".gif") {
+        "image/gif"
+    } else {
+        "image/jpeg"
+    }
+}
+
+/// The JSON body of one activity for `story`.
+pub fn activity_body(story: &Story) -> Vec<u8> {
+    let media: Vec<serde_json::Value> = story
+        .images
+        .iter()
+        .take(ACTIVITY_IMAGES)
+        .map(|i| json!({"mimeType": image_mime(&i.src), "url": i.src, "type": "image"}))
+        .collect();
+    let mut body = json!({
+        "title": fit(&story.title, ACTIVITY_TITLE_WIDTH),
+        "mediaItems": media,
+    });
+    let text = fit(&story.body, ACTIVITY_BODY_WIDTH);
+    if !text.is_empty() {
+        body["body"] = json!(text);
+    }
+    body.to_string().into_bytes()
 }
 
 /// The path of `url` inside the app (after its callback or canvas URL), if it is inside.
@@ -137,6 +182,29 @@ mod tests {
         let mixed = title("Aさんからのプレゼント: 金のリンゴ x10 をどうぞ");
         assert!(w(&mixed) <= 38, "{mixed}");
         assert!(mixed.ends_with(".."));
+    }
+
+    #[test]
+    fn activities_fit_mobage_limits() {
+        let story = Story {
+            title: "<b>Ann</b> fed Bob a sandwich and then built the tallest tower of bread 🍞".into(),
+            body: "パン".repeat(100),
+            images: (0..4)
+                .map(|i| crate::domain::StoryImage {
+                    src: format!("http://i.example/{i}.png"),
+                    href: None,
+                })
+                .collect(),
+            targets: vec![],
+        };
+        let body: serde_json::Value = serde_json::from_slice(&activity_body(&story)).unwrap();
+        let title = body["title"].as_str().unwrap();
+        assert!(w(title) <= 42, "{title}");
+        assert!(title.starts_with("Ann fed Bob"));
+        assert!(w(body["body"].as_str().unwrap()) <= 280);
+        assert_eq!(body["mediaItems"].as_array().unwrap().len(), 3);
+        assert_eq!(body["mediaItems"][0]["mimeType"], "image/png");
+        assert_eq!(fit("花束を贈りますので受け取ってくださいね！花束", 42), "花束を贈りますので受け取ってくださいね..");
     }
 
     #[test]

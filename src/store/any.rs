@@ -83,6 +83,9 @@ impl Requests for AnyStore {
     async fn recent_requests(&self, api_key: &ApiKey, from: Uid, limit: usize) -> Res<Vec<u64>> {
         delegate!(self, s => s.recent_requests(api_key, from, limit))
     }
+    async fn publish(&self, op: &PublishOp) -> Res<Result<(), PublishRefusal>> {
+        delegate!(self, s => s.publish(op))
+    }
 }
 
 impl Graph for AnyStore {
@@ -123,8 +126,8 @@ impl Graph for AnyStore {
 }
 
 impl Quotas for AnyStore {
-    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, day: &str) -> Res<u32> {
-        delegate!(self, s => s.quota_used(api_key, uid, day))
+    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, counter: &str) -> Res<u32> {
+        delegate!(self, s => s.quota_used(api_key, uid, counter))
     }
 }
 
@@ -176,11 +179,23 @@ impl RateWindows for AnyStore {
 }
 
 impl Inboxes for AnyStore {
-    async fn deliver_to_inbox(&self, delivery: &Delivery, item: &InboxItem) -> Res<()> {
-        delegate!(self, s => s.deliver_to_inbox(delivery, item))
+    async fn deliver_to_list(&self, list: UserList, delivery: &Delivery, item: &str) -> Res<()> {
+        delegate!(self, s => s.deliver_to_list(list, delivery, item))
     }
-    async fn inbox(&self, api_key: &ApiKey, uid: Uid) -> Res<Vec<InboxItem>> {
-        delegate!(self, s => s.inbox(api_key, uid))
+    async fn list_items(&self, list: UserList, api_key: &ApiKey, uid: Uid) -> Res<Vec<String>> {
+        delegate!(self, s => s.list_items(list, api_key, uid))
+    }
+    async fn take_list(&self, list: UserList, api_key: &ApiKey, uid: Uid) -> Res<Vec<String>> {
+        delegate!(self, s => s.take_list(list, api_key, uid))
+    }
+}
+
+impl Bundles for AnyStore {
+    async fn register_bundle(&self, api_key: &ApiKey, id: u64, bundle: &TemplateBundle) -> Res<bool> {
+        delegate!(self, s => s.register_bundle(api_key, id, bundle))
+    }
+    async fn bundle(&self, api_key: &ApiKey, id: u64) -> Res<Option<TemplateBundle>> {
+        delegate!(self, s => s.bundle(api_key, id))
     }
 }
 

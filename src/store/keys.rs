@@ -10,8 +10,12 @@
 //!   safely.
 //! - Schema 2 added profiles (`p`), sync times (`gs`), aliases (`al`, `ao`), entry nonces
 //!   (`no`) and canvas sessions (`cs`).
+//! - Schema 3 added notifications and stories: the record field `k` (absent for requests)
+//!   and `sj` (a story's JSON), allocation counters `q:..:nYYYYMMDD` and `q:..:fYYYYMMDD`,
+//!   template bundles (`tb`), sandbox feeds (`feed`), and mixi's notices and activities
+//!   waiting for a canvas page (`mn`, `ma`), each list with its seen-set.
 
-use crate::domain::{ApiKey, SessionKey, Uid};
+use crate::domain::{ApiKey, SessionKey, Uid, UserList};
 
 #[derive(Clone, Debug)]
 pub struct Keys {
@@ -21,7 +25,7 @@ pub struct Keys {
 
 /// The layout of the keys below. A change of layout bumps it, and gateways refuse to start
 /// on a Redis written with another (see [`Keys::schema`]): nothing is migrated silently.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The consumer group every delivery worker joins.
 pub const OUTBOX_GROUP: &str = "workers";
@@ -136,9 +140,20 @@ impl Keys {
         format!("{}:i:{api_key}:{uid}", self.tag(api_key, uid))
     }
 
-    /// Counter of recipients invited on one quota day (`day` = YYYYMMDD in the app's zone).
-    pub fn quota(&self, api_key: &ApiKey, uid: Uid, day: &str) -> String {
-        format!("{}:q:{api_key}:{uid}:{day}", self.tag(api_key, uid))
+    /// Counter of one allocation on one quota day: `counter` is YYYYMMDD in the app's zone
+    /// for requests (recipients invited), `nYYYYMMDD` for notifications (recipients) and
+    /// `fYYYYMMDD` for feed stories (`Allowance::counter`).
+    pub fn quota(&self, api_key: &ApiKey, uid: Uid, counter: &str) -> String {
+        format!("{}:q:{api_key}:{uid}:{counter}", self.tag(api_key, uid))
+    }
+
+    /// Hash: template bundle id -> bundle JSON, one per app (in the partition of the app's
+    /// name), at most `BUNDLE_LIMIT` fields; no TTL (bundles are the app's configuration).
+    pub fn bundles(&self, api_key: &ApiKey) -> String {
+        format!(
+            "{}:tb:{api_key}",
+            self.tag_of(self.platform_id_partition(api_key, ""))
+        )
     }
 
     /// Sorted set of a partition's pending requests (`api:from:id`), scored by when their
@@ -199,12 +214,37 @@ impl Keys {
             crate::domain::RateKey::Recipient { api_key, to } => {
                 format!("{}:win:{api_key}:{to}", self.tag(api_key, *to))
             }
+            crate::domain::RateKey::Activity { api_key, actor } => {
+                format!("{}:win-act:{api_key}:{actor}", self.tag(api_key, *actor))
+            }
         }
     }
 
     /// List of JSON inbox items, newest first.
     pub fn inbox(&self, api_key: &ApiKey, uid: Uid) -> String {
         format!("{}:inbox:{api_key}:{uid}", self.tag(api_key, uid))
+    }
+
+    /// A per-user list the outbox fills (`UserList`), newest first, expiring when
+    /// untouched for the list's TTL: `inbox`, `feed`, `mn` (mixi notices), `ma` (mixi
+    /// activities).
+    pub fn user_list(&self, list: UserList, api_key: &ApiKey, uid: Uid) -> String {
+        match list {
+            UserList::Inbox => self.inbox(api_key, uid),
+            UserList::Feed => format!("{}:feed:{api_key}:{uid}", self.tag(api_key, uid)),
+            UserList::MixiNotices => format!("{}:mn:{api_key}:{uid}", self.tag(api_key, uid)),
+            UserList::MixiActivities => {
+                format!("{}:ma:{api_key}:{uid}", self.tag(api_key, uid))
+            }
+        }
+    }
+
+    /// The list's seen-set (sorted set of `from:id`, as [`Keys::inbox_seen`]).
+    pub fn user_list_seen(&self, list: UserList, api_key: &ApiKey, uid: Uid) -> String {
+        match list {
+            UserList::Inbox => self.inbox_seen(api_key, uid),
+            other => format!("{}-seenz", self.user_list(other, api_key, uid)),
+        }
     }
 
     /// Sorted set of `from:id` put into the inbox (scored by arrival), so a redelivery

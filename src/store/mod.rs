@@ -28,7 +28,7 @@ pub use self::traits::*;
 /// The role traits, for code that calls the store's methods on a concrete store.
 pub mod prelude {
     pub use super::traits::{
-        Graph, Inboxes, Outbox, Quotas, RateWindows, Requests, Sessions, Store,
+        Bundles, Graph, Inboxes, Outbox, Quotas, RateWindows, Requests, Sessions, Store,
     };
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::domain::{ApiKey, CallId, Person, RequestStatus, SessionKey, Uid};
+use crate::domain::{ApiKey, CallId, MessageKind, Person, RequestStatus, SessionKey, Story, Uid};
 
 /// What every authenticated call proves to the store: a live session of this app, and a
 /// call_id above the session's high-water mark.
@@ -77,6 +77,46 @@ pub enum SendRefusal {
     IdTaken,
 }
 
+/// A day's allocation taken by one call: `amount` more on `counter` (see
+/// [`crate::domain::quota::Allowance::counter`]), all or nothing, never past `limit`.
+#[derive(Clone, Debug)]
+pub struct QuotaTake {
+    pub counter: String,
+    pub limit: u32,
+    pub amount: u32,
+}
+
+/// `notifications.send` and `feed.publish*`: a record that needs no confirmation, the
+/// allocation it takes and one delivery per recipient, in one atomic operation. The call
+/// passed the session/call_id gate already (with its read of the sender's view).
+#[derive(Clone, Debug)]
+pub struct PublishOp {
+    pub api_key: ApiKey,
+    /// The sender of a notification, the actor of a story, or [`APP_SENDER`].
+    pub from: Uid,
+    pub id: u64,
+    pub message: MessageKind,
+    /// `user_to_user`, `app_to_user`, or `story`.
+    pub kind: String,
+    /// A notification's FBML, or a story's title.
+    pub content: String,
+    pub story: Option<Story>,
+    /// One delivery each; a story's only delivery goes to its actor.
+    pub recipients: Vec<Uid>,
+    pub quota: Option<QuotaTake>,
+    pub created_at_ms: i64,
+}
+
+/// The sender of app-to-user notifications, which have none: all of an app's such
+/// notifications are kept in this pseudo-user's partition. No platform id maps to it.
+pub const APP_SENDER: u64 = u64::MAX;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublishRefusal {
+    Quota { used: u32 },
+    IdTaken,
+}
+
 /// How a pending request is settled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Settlement {
@@ -106,6 +146,8 @@ pub const REQUEST_RETENTION: Duration = Duration::from_secs(7 * 86_400);
 pub const QUOTA_TTL: Duration = Duration::from_secs(2 * 86_400);
 /// Items kept in one sandbox inbox, newest first.
 pub const INBOX_LIMIT: usize = 200;
+/// Template bundles kept per app (`feed.registerTemplateBundle` refuses past this).
+pub const BUNDLE_LIMIT: usize = crate::domain::story::MAX_BUNDLES;
 /// Dead letters kept per partition, newest first.
 pub const DEAD_LETTER_LIMIT: usize = 1000;
 

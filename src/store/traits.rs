@@ -83,6 +83,11 @@ pub trait Requests: Clone + Send + Sync + 'static {
         record: &RequestRecord,
         now_ms: i64,
     ) -> impl Future<Output = Res<Option<u32>>> + Send;
+    /// Stores a notification or a story, takes its allocation and queues its deliveries.
+    fn publish(
+        &self,
+        op: &PublishOp,
+    ) -> impl Future<Output = Res<Result<(), PublishRefusal>>> + Send;
     /// The ids of `from`'s latest requests (at most 100 are kept), newest first.
     fn recent_requests(
         &self,
@@ -158,12 +163,30 @@ pub trait Graph: Clone + Send + Sync + 'static {
 
 /// Daily allocations.
 pub trait Quotas: Clone + Send + Sync + 'static {
+    /// What `uid` used of the allocation counted on `counter` (a day, see
+    /// [`crate::domain::quota::Allowance::counter`]).
     fn quota_used(
         &self,
         api_key: &ApiKey,
         uid: Uid,
-        day: &str,
+        counter: &str,
     ) -> impl Future<Output = Res<u32>> + Send;
+}
+
+/// Feed template bundles, per app.
+pub trait Bundles: Clone + Send + Sync + 'static {
+    /// Stores a bundle under `id`; false when the app has [`BUNDLE_LIMIT`] already.
+    fn register_bundle(
+        &self,
+        api_key: &ApiKey,
+        id: u64,
+        bundle: &TemplateBundle,
+    ) -> impl Future<Output = Res<bool>> + Send;
+    fn bundle(
+        &self,
+        api_key: &ApiKey,
+        id: u64,
+    ) -> impl Future<Output = Res<Option<TemplateBundle>>> + Send;
 }
 
 /// The durable outbox of deliveries.
@@ -224,16 +247,57 @@ pub trait RateWindows: Clone + Send + Sync + 'static {
     fn release_rate_window(&self, key: &RateKey) -> impl Future<Output = Res<()>> + Send;
 }
 
-/// Sandbox inboxes.
+/// The per-user lists the outbox fills ([`UserList`]): sandbox inboxes and feeds, and
+/// what waits for a mixi user's next canvas page. Items are JSON, newest first.
 pub trait Inboxes: Clone + Send + Sync + 'static {
-    /// Puts `item` into the recipient's sandbox inbox, once per (request, recipient).
+    /// Puts `item_json` into the delivery's recipient's `list`, once per (list, sender,
+    /// record).
+    fn deliver_to_list(
+        &self,
+        list: UserList,
+        delivery: &Delivery,
+        item_json: &str,
+    ) -> impl Future<Output = Res<()>> + Send;
+    fn list_items(
+        &self,
+        list: UserList,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> impl Future<Output = Res<Vec<String>>> + Send;
+    /// Reads and empties the list (what a page shows once).
+    fn take_list(
+        &self,
+        list: UserList,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> impl Future<Output = Res<Vec<String>>> + Send;
+
+    /// Puts `item` into the recipient's sandbox inbox, once per (record, recipient).
     fn deliver_to_inbox(
         &self,
         delivery: &Delivery,
         item: &InboxItem,
-    ) -> impl Future<Output = Res<()>> + Send;
-    fn inbox(&self, api_key: &ApiKey, uid: Uid)
-        -> impl Future<Output = Res<Vec<InboxItem>>> + Send;
+    ) -> impl Future<Output = Res<()>> + Send {
+        async move {
+            let json = serde_json::to_string(item)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            self.deliver_to_list(UserList::Inbox, delivery, &json)
+                .await
+        }
+    }
+
+    fn inbox(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> impl Future<Output = Res<Vec<InboxItem>>> + Send {
+        async move {
+            let raw = self.list_items(UserList::Inbox, api_key, uid).await?;
+            raw.iter()
+                .map(|j| serde_json::from_str(j).map_err(|e| StoreError::Corrupt(e.to_string())))
+                .collect()
+        }
+    }
 }
 
 /// Every role of the store. Implemented by `MemoryStore`, `RedisStore` and `AnyStore`.
@@ -245,6 +309,7 @@ pub trait Store:
     + Outbox
     + RateWindows
     + Inboxes
+    + Bundles
     + Clone
     + Send
     + Sync

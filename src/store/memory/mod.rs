@@ -44,10 +44,12 @@ struct Inner {
     delayed: Vec<(i64, Delivery)>,
     dead: VecDeque<DeadLetter>,
     windows: HashMap<String, std::time::Instant>,
-    inboxes: HashMap<UserKey, VecDeque<InboxItem>>,
-    /// Per inbox, the (sender, request) pairs put into it, newest first, capped at twice
-    /// the inbox's own limit (as on Redis).
-    inbox_seen: HashMap<UserKey, VecDeque<(Uid, u64)>>,
+    /// (list, app, owner) -> JSON items, newest first.
+    lists: HashMap<(UserList, ApiKey, Uid), VecDeque<String>>,
+    /// Per list, the (sender, record) pairs put into it, newest first, capped at twice
+    /// the list's own limit (as on Redis).
+    list_seen: HashMap<(UserList, ApiKey, Uid), VecDeque<(Uid, u64)>>,
+    bundles: HashMap<ApiKey, HashMap<u64, TemplateBundle>>,
     /// session key -> signatures of its calls without call_id, oldest first (bounded).
     replays: HashMap<String, (HashSet<String>, VecDeque<String>)>,
 }
@@ -257,6 +259,8 @@ impl Requests for MemoryStore {
                 api_key: api.clone(),
                 from,
                 id: r.id,
+                message: MessageKind::Request,
+                story: None,
                 status,
                 kind: r.kind.clone(),
                 content: r.content.clone(),
@@ -417,6 +421,66 @@ impl Requests for MemoryStore {
         Ok(Some(refund))
     }
 
+    async fn publish(&self, op: &PublishOp) -> Result<Result<(), PublishRefusal>, StoreError> {
+        let mut inner = self.lock();
+        let key = (op.api_key.clone(), op.from, op.id);
+        if inner.requests.contains_key(&key) {
+            return Ok(Err(PublishRefusal::IdTaken));
+        }
+        if let Some(q) = &op.quota {
+            let quota_key = (op.api_key.clone(), op.from, q.counter.clone());
+            let used = inner.quota.get(&quota_key).copied().unwrap_or(0);
+            if used + q.amount > q.limit {
+                return Ok(Err(PublishRefusal::Quota { used }));
+            }
+            inner.quota.insert(quota_key, used + q.amount);
+        }
+        inner.requests.insert(
+            key,
+            RequestRecord {
+                api_key: op.api_key.clone(),
+                from: op.from,
+                id: op.id,
+                message: op.message,
+                story: op.story.clone(),
+                status: RequestStatus::Sent,
+                kind: op.kind.clone(),
+                content: op.content.clone(),
+                image: None,
+                invite: false,
+                created_at_ms: op.created_at_ms,
+                expires_at_ms: op.created_at_ms,
+                token_hash: String::new(),
+                quota_day: op.quota.as_ref().map(|q| q.counter.clone()).unwrap_or_default(),
+                platform_request_id: None,
+                recipients: op
+                    .recipients
+                    .iter()
+                    .map(|uid| RecipientView {
+                        uid: *uid,
+                        state: DeliveryState::Queued,
+                        detail: String::new(),
+                    })
+                    .collect(),
+            },
+        );
+        for to in &op.recipients {
+            inner.next_handle += 1;
+            let handle = inner.next_handle.to_string();
+            inner.outbox.push_back(Delivery {
+                api_key: op.api_key.clone(),
+                from: op.from,
+                id: op.id,
+                to: *to,
+                attempt: 0,
+                handle,
+            });
+        }
+        drop(inner);
+        self.wakeup.notify_waiters();
+        Ok(Ok(()))
+    }
+
     async fn recent_requests(
         &self,
         api_key: &ApiKey,
@@ -427,7 +491,7 @@ impl Requests for MemoryStore {
         let mut mine: Vec<(i64, u64)> = inner
             .requests
             .values()
-            .filter(|r| &r.api_key == api_key && r.from == from)
+            .filter(|r| &r.api_key == api_key && r.from == from && r.message == MessageKind::Request)
             .map(|r| (r.created_at_ms, r.id))
             .collect();
         mine.sort_by(|a, b| b.cmp(a));
@@ -436,11 +500,16 @@ impl Requests for MemoryStore {
 }
 
 impl Quotas for MemoryStore {
-    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, day: &str) -> Result<u32, StoreError> {
+    async fn quota_used(
+        &self,
+        api_key: &ApiKey,
+        uid: Uid,
+        counter: &str,
+    ) -> Result<u32, StoreError> {
         Ok(self
             .lock()
             .quota
-            .get(&(api_key.clone(), uid, day.to_string()))
+            .get(&(api_key.clone(), uid, counter.to_string()))
             .copied()
             .unwrap_or(0))
     }
@@ -590,27 +659,77 @@ impl RateWindows for MemoryStore {
 }
 
 impl Inboxes for MemoryStore {
-    async fn deliver_to_inbox(&self, d: &Delivery, item: &InboxItem) -> Result<(), StoreError> {
+    async fn deliver_to_list(
+        &self,
+        list: UserList,
+        d: &Delivery,
+        item_json: &str,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let owner = (d.api_key.clone(), d.to);
-        let seen = inner.inbox_seen.entry(owner.clone()).or_default();
+        let owner = (list, d.api_key.clone(), d.to);
+        let seen = inner.list_seen.entry(owner.clone()).or_default();
         if !seen.contains(&(d.from, d.id)) {
             seen.push_front((d.from, d.id));
-            seen.truncate(2 * INBOX_LIMIT);
-            let inbox = inner.inboxes.entry(owner).or_default();
-            inbox.push_front(item.clone());
-            inbox.truncate(INBOX_LIMIT);
+            seen.truncate(2 * list.limit());
+            let items = inner.lists.entry(owner).or_default();
+            items.push_front(item_json.to_string());
+            items.truncate(list.limit());
         }
         Ok(())
     }
 
-    async fn inbox(&self, api_key: &ApiKey, uid: Uid) -> Result<Vec<InboxItem>, StoreError> {
+    async fn list_items(
+        &self,
+        list: UserList,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> Result<Vec<String>, StoreError> {
         Ok(self
             .lock()
-            .inboxes
-            .get(&(api_key.clone(), uid))
+            .lists
+            .get(&(list, api_key.clone(), uid))
             .map(|i| i.iter().cloned().collect())
             .unwrap_or_default())
+    }
+
+    async fn take_list(
+        &self,
+        list: UserList,
+        api_key: &ApiKey,
+        uid: Uid,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .lock()
+            .lists
+            .remove(&(list, api_key.clone(), uid))
+            .map(|i| i.into_iter().collect())
+            .unwrap_or_default())
+    }
+}
+
+impl Bundles for MemoryStore {
+    async fn register_bundle(
+        &self,
+        api_key: &ApiKey,
+        id: u64,
+        bundle: &TemplateBundle,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let app = inner.bundles.entry(api_key.clone()).or_default();
+        if !app.contains_key(&id) && app.len() >= BUNDLE_LIMIT {
+            return Ok(false);
+        }
+        app.insert(id, bundle.clone());
+        Ok(true)
+    }
+
+    async fn bundle(&self, api_key: &ApiKey, id: u64) -> Result<Option<TemplateBundle>, StoreError> {
+        Ok(self
+            .lock()
+            .bundles
+            .get(api_key)
+            .and_then(|b| b.get(&id))
+            .cloned())
     }
 }
 

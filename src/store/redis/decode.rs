@@ -120,10 +120,18 @@ pub fn record_from_fields(
         })
         .collect();
     let image = get("im");
+    let message = MessageKind::parse(&get("k"))
+        .ok_or_else(|| corrupt(format!("record {from}/{id} has an unknown kind")))?;
+    let story = match f.get("sj") {
+        Some(j) => Some(serde_json::from_str(j).map_err(corrupt)?),
+        None => None,
+    };
     Ok(RequestRecord {
         api_key: api_key.clone(),
         from,
         id,
+        message,
+        story,
         status,
         kind: get("ty"),
         content: get("co"),

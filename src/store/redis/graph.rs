@@ -304,9 +304,9 @@ impl Graph for RedisStore {
 }
 
 impl Quotas for RedisStore {
-    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, day: &str) -> Res<u32> {
+    async fn quota_used(&self, api_key: &ApiKey, uid: Uid, counter: &str) -> Res<u32> {
         let v: Option<u32> = self
-            .query(::redis::cmd("GET").arg(self.shared.keys.quota(api_key, uid, day)))
+            .query(::redis::cmd("GET").arg(self.shared.keys.quota(api_key, uid, counter)))
             .await?;
         Ok(v.unwrap_or(0))
     }

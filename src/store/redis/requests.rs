@@ -148,6 +148,27 @@ impl Requests for RedisStore {
         }
     }
 
+    async fn publish(&self, op: &PublishOp) -> Result<Result<(), PublishRefusal>, StoreError> {
+        let keys = &self.shared.keys;
+        let reply: Vec<String> = self.run_script(&scripts::publish(keys, op)).await?;
+        match first_word(&reply) {
+            "QUEUED" => {
+                self.shared
+                    .hot_partitions
+                    .lock()
+                    .expect("lock")
+                    .insert(keys.partition(&op.api_key, op.from));
+                self.shared.wakeup.notify_waiters();
+                Ok(Ok(()))
+            }
+            "QUOTA" => Ok(Err(PublishRefusal::Quota {
+                used: reply.get(1).and_then(|u| u.parse().ok()).unwrap_or(0),
+            })),
+            "ID_TAKEN" => Ok(Err(PublishRefusal::IdTaken)),
+            other => Err(corrupt(format!("publish script answered {other}"))),
+        }
+    }
+
     async fn recent_requests(
         &self,
         api_key: &ApiKey,

@@ -1,7 +1,8 @@
--- Puts one item into a sandbox inbox, once per (request, recipient).
--- KEYS[1] inbox list  KEYS[2] seen sorted set
+-- Puts one item into a per-user list (sandbox inbox or feed, mixi notices or activities),
+-- once per (sender, record).
+-- KEYS[1] the list  KEYS[2] its seen sorted set
 -- ARGV[1] "from:id"  ARGV[2] item JSON  ARGV[3] max items  ARGV[4] ttl (s)  ARGV[5] now (ms)
--- The seen set keeps twice as many members as the inbox keeps items: a redelivery comes
+-- The seen set keeps twice as many members as the list keeps items: a redelivery comes
 -- within moments of its first delivery, long before its member could be dropped.
 if redis.call('ZADD', KEYS[2], 'NX', ARGV[5], ARGV[1]) == 1 then
   redis.call('LPUSH', KEYS[1], ARGV[2])
