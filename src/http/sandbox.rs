@@ -1,4 +1,5 @@
-//! The sandbox container's pages: `GET /sandbox/{api_key}/inbox/{uid}`.
+//! The sandbox container's pages: `GET /sandbox/{api_key}/inbox/{uid}` (requests and
+//! notifications received) and `GET /sandbox/{api_key}/feed/{uid}` (stories published).
 //!
 //! Invariants:
 //! - The HTML page escapes everything it shows (askama's default), except each request's
@@ -18,11 +19,13 @@ use super::state::AppState;
 use std::collections::HashMap;
 
 use super::confirm::view::PersonChip;
-use crate::domain::{fbml, ApiKey, InboxItem, Profile, Uid};
+use crate::domain::{fbml, ApiKey, FeedItem, InboxItem, InboxItemKind, Profile, Uid};
 use crate::services::inbox;
+use crate::store::APP_SENDER;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sandbox/{api_key}/inbox/{uid}", web::get().to(inbox_page));
+    cfg.route("/sandbox/{api_key}/inbox/{uid}", web::get().to(inbox_page))
+        .route("/sandbox/{api_key}/feed/{uid}", web::get().to(feed_page));
 }
 
 /// The inbox page runs no script and posts nowhere.
@@ -63,15 +66,30 @@ fn readable_time(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
-fn entry(item: &InboxItem, people: &HashMap<Uid, Profile>) -> Entry {
+fn entry(item: &InboxItem, people: &HashMap<Uid, Profile>, app_name: &str) -> Entry {
     let from = Uid::parse(&item.from);
     let sender = match from {
+        Some(uid) if uid.get() == APP_SENDER => PersonChip {
+            label: app_name.to_string(),
+            pic: None,
+        },
         Some(uid) => PersonChip::of(people, uid, format!("User {uid}")),
         None => PersonChip {
             label: format!("User {}", item.from),
             pic: None,
         },
     };
+    if item.item == InboxItemKind::Notification {
+        let rendered = fbml::render(&item.content);
+        return Entry {
+            headline: format!("Notification from {}", sender.label),
+            sender,
+            content_html: rendered.html,
+            choices: rendered.choices,
+            image: None,
+            when: readable_time(&item.received_at),
+        };
+    }
     let what = if item.invite { "invitation" } else { "request" };
     let article = if item
         .kind
@@ -135,12 +153,86 @@ async fn inbox_page(
     let page = InboxPage {
         app_name: &app.name,
         owner: PersonChip::of(&people, uid, format!("user {uid}")),
-        entries: items.iter().map(|i| entry(i, &people)).collect(),
+        entries: items
+            .iter()
+            .map(|i| entry(i, &people, &app.name))
+            .collect(),
     };
     match page.render() {
         Ok(body) => html(StatusCode::OK, body, INBOX_CSP),
         Err(e) => {
             tracing::error!(error = %e, "inbox template failed");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong\n")
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FeedJson<'a> {
+    uid: String,
+    items: &'a [FeedItem],
+}
+
+/// One story as its actor's friends saw it on Facebook.
+struct Story {
+    title_html: String,
+    body_html: String,
+    images: Vec<crate::domain::StoryImage>,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "feed.html")]
+struct FeedPage<'a> {
+    app_name: &'a str,
+    owner: PersonChip,
+    stories: Vec<Story>,
+}
+
+#[tracing::instrument(name = "sandbox_feed", skip_all, fields(api_key = %path.0))]
+async fn feed_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (api_key, uid) = path.into_inner();
+    let app = ApiKey::parse(&api_key).and_then(|k| state.config.app(k.as_str()).map(|a| (k, a)));
+    let (Some((api_key, app)), Some(uid)) = (app, Uid::parse(&uid)) else {
+        return plain(StatusCode::NOT_FOUND, "no such app or user\n");
+    };
+    let (items, people) = match inbox::feed_with_people(&state.store, &api_key, uid).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "feed read failed");
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store unavailable, try again\n",
+            );
+        }
+    };
+    if wants_json(&req) {
+        return HttpResponse::Ok().json(FeedJson {
+            uid: uid.to_string(),
+            items: &items,
+        });
+    }
+    let page = FeedPage {
+        app_name: &app.name,
+        owner: PersonChip::of(&people, uid, format!("user {uid}")),
+        stories: items
+            .iter()
+            .map(|i| Story {
+                title_html: fbml::render(&i.title).html,
+                body_html: fbml::render(&i.body).html,
+                images: i.images.clone(),
+                when: readable_time(&i.created_at),
+            })
+            .collect(),
+    };
+    match page.render() {
+        Ok(body) => html(StatusCode::OK, body, INBOX_CSP),
+        Err(e) => {
+            tracing::error!(error = %e, "feed template failed");
             plain(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong\n")
         }
     }

@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::caller::{gate, Caller};
-use crate::domain::quota::quota_day;
+use crate::domain::quota::{quota_day, Allowance};
 use crate::domain::{App, ErrorCode, LegacyError, Uid};
 use crate::store::{Quotas, Sessions, StoreError};
 
@@ -69,13 +69,33 @@ pub async fn get_allocation<S: Sessions + Quotas>(
     }
 }
 
-/// A user's request allocation today.
+/// A user's allocations today: requests at the top level (the shape operators had first),
+/// notifications and feed stories beside them.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Allocation {
     pub limit: u32,
     pub used: u32,
     pub remaining: u32,
     pub resets_at: String,
+    pub notifications: Usage,
+    pub feed_actions: Usage,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct Usage {
+    pub limit: u32,
+    pub used: u32,
+    pub remaining: u32,
+}
+
+impl Usage {
+    fn new(limit: u32, used: u32) -> Self {
+        Usage {
+            limit,
+            used,
+            remaining: limit.saturating_sub(used),
+        }
+    }
 }
 
 pub async fn user_allocation(
@@ -84,11 +104,19 @@ pub async fn user_allocation(
     uid: Uid,
 ) -> Result<Allocation, StoreError> {
     let day = quota_day(Utc::now(), app.day_offset);
-    let used = store.quota_used(&app.api_key, uid, &day.key).await?;
+    let used = |allowance: Allowance| {
+        let counter = allowance.counter(&day.key);
+        async move { store.quota_used(&app.api_key, uid, &counter).await }
+    };
+    let requests = used(Allowance::Requests).await?;
+    let notifications = used(Allowance::Notifications).await?;
+    let feed = used(Allowance::FeedActions).await?;
     Ok(Allocation {
         limit: app.daily_request_limit,
-        used,
-        remaining: app.daily_request_limit.saturating_sub(used),
+        used: requests,
+        remaining: app.daily_request_limit.saturating_sub(requests),
         resets_at: day.resets_at.to_rfc3339(),
+        notifications: Usage::new(app.daily_notification_limit, notifications),
+        feed_actions: Usage::new(app.daily_feed_limit, feed),
     })
 }

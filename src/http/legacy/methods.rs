@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use super::caller::authenticate;
 use super::graph_methods;
+use super::notify_methods;
 use super::params::{parse_bool, Params};
 use super::response::Value;
 use crate::domain::{LegacyError, Uid};
@@ -39,6 +40,7 @@ pub fn metric_label(method: &str) -> &'static str {
         GET_ALLOCATION => GET_ALLOCATION,
         m => graph_methods::METHODS
             .iter()
+            .chain(notify_methods::METHODS.iter())
             .find(|known| **known == m)
             .copied()
             .unwrap_or("other"),
@@ -51,6 +53,9 @@ pub async fn call(state: &AppState, params: &Params, ip: IpAddr) -> Result<Value
     let store = &state.store;
     let method = method_name(params);
     if let Some(answer) = graph_methods::call(state, &caller, &method, params).await {
+        return answer;
+    }
+    if let Some(answer) = notify_methods::call(state, &caller, &method, params).await {
         return answer;
     }
     match method.as_str() {

@@ -13,6 +13,7 @@
 pub mod caller;
 pub mod graph_methods;
 pub mod methods;
+pub mod notify_methods;
 pub mod params;
 pub mod response;
 pub mod signature;
