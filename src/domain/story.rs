@@ -188,8 +188,7 @@ impl TemplateBundle {
             Some(s) => Some(json("full_story_template", s)?),
             None => None,
         };
-        let action_links: Vec<ActionLink> = match action_links.filter(|s| !s.trim().is_empty())
-        {
+        let action_links: Vec<ActionLink> = match action_links.filter(|s| !s.trim().is_empty()) {
             Some(s) => json("action_links", s)?,
             None => Vec::new(),
         };
@@ -243,6 +242,22 @@ impl TemplateBundle {
             4 if !full.is_empty() => full,
             _ => self.one_line.iter().map(|t| (t.as_str(), "")).collect(),
         }
+    }
+}
+
+/// An image's MIME type, from its URL's extension (PNG when it says nothing).
+pub fn image_mime(url: &str) -> &'static str {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if path.ends_with(".gif") {
+        "image/gif"
+    } else if path.ends_with(".jpg") || path.ends_with(".jpeg") {
+        "image/jpeg"
+    } else {
+        "image/png"
     }
 }
 
@@ -326,7 +341,10 @@ pub fn checked_images(images: Vec<StoryImage>) -> Result<Vec<StoryImage>, StoryE
             }
         }
         if out.len() < MAX_IMAGES {
-            out.push(StoryImage { src: image.src, href });
+            out.push(StoryImage {
+                src: image.src,
+                href,
+            });
         }
     }
     Ok(out)
@@ -417,11 +435,17 @@ mod tests {
     #[test]
     fn tokens_in_both_styles() {
         assert_eq!(
-            tokens("{*actor*} fed {*target*} a {*food*}, {*actor*}!", TokenStyle::Bundle),
+            tokens(
+                "{*actor*} fed {*target*} a {*food*}, {*actor*}!",
+                TokenStyle::Bundle
+            ),
             vec!["actor", "target", "food"]
         );
         assert_eq!(
-            tokens("{actor} fed {pet} {not a token} {}", TokenStyle::Templatized),
+            tokens(
+                "{actor} fed {pet} {not a token} {}",
+                TokenStyle::Templatized
+            ),
             vec!["actor", "pet"]
         );
         assert!(tokens("no tokens {* here", TokenStyle::Bundle).is_empty());
@@ -435,7 +459,12 @@ mod tests {
             "Ann ate a sandwich"
         );
         assert_eq!(
-            fill("{*actor*} gave {*target*} a {*gift*}", TokenStyle::Bundle, &v).unwrap_err(),
+            fill(
+                "{*actor*} gave {*target*} a {*gift*}",
+                TokenStyle::Bundle,
+                &v
+            )
+            .unwrap_err(),
             "target"
         );
     }
@@ -494,10 +523,15 @@ mod tests {
             user_action_story(&b, 1, &alone, "").unwrap().0,
             "Ann fed a pet"
         );
-        let strict = TemplateBundle::parse(r#"["{*actor*} ate {*food*}"]"#, None, None, None)
-            .unwrap();
+        let strict =
+            TemplateBundle::parse(r#"["{*actor*} ate {*food*}"]"#, None, None, None).unwrap();
         assert_eq!(
-            user_action_story(&strict, 1, &TemplateData::default().with_people("Ann", None), ""),
+            user_action_story(
+                &strict,
+                1,
+                &TemplateData::default().with_people("Ann", None),
+                ""
+            ),
             Err(StoryError::DataNotCovering("food".into()))
         );
     }
@@ -510,7 +544,10 @@ mod tests {
         .unwrap();
         assert_eq!(d.values["n"], "3");
         assert_eq!(d.images.len(), 1);
-        assert_eq!(TemplateData::parse(Some("[1]")), Err(Some("not a JSON object".into())));
+        assert_eq!(
+            TemplateData::parse(Some("[1]")),
+            Err(Some("not a JSON object".into()))
+        );
         assert_eq!(TemplateData::parse(Some("{")), Err(None));
         assert_eq!(TemplateData::parse(Some("")), Ok(TemplateData::default()));
         assert!(TemplateData::parse(Some(r#"{"a":{"b":1}}"#)).is_err());

@@ -153,10 +153,7 @@ async fn inbox_page(
     let page = InboxPage {
         app_name: &app.name,
         owner: PersonChip::of(&people, uid, format!("user {uid}")),
-        entries: items
-            .iter()
-            .map(|i| entry(i, &people, &app.name))
-            .collect(),
+        entries: items.iter().map(|i| entry(i, &people, &app.name)).collect(),
     };
     match page.render() {
         Ok(body) => html(StatusCode::OK, body, INBOX_CSP),

@@ -24,8 +24,8 @@ use crate::domain::{
 };
 use crate::platform::client::{self as upstream, Outcome, Outgoing};
 use crate::platform::mixi;
-use crate::store::APP_SENDER;
 use crate::store::aliases::platform_id_of;
+use crate::store::APP_SENDER;
 use crate::store::{Store, StoreError};
 
 /// What the recipient finds in their sandbox inbox (or, for a mixi notification, at the
@@ -206,7 +206,10 @@ async fn deliver_story<S: Store>(
         }
         Platform::Mixi { .. } => {
             let mut recipients = Vec::new();
-            for target in story::target_uids(story).into_iter().take(MIXI_ACTIVITY_RECIPIENTS) {
+            for target in story::target_uids(story)
+                .into_iter()
+                .take(MIXI_ACTIVITY_RECIPIENTS)
+            {
                 if let Some(id) = platform_id_of(store, &app.api_key, target).await? {
                     recipients.push(id);
                 }
@@ -275,12 +278,7 @@ async fn send_upstream<S: Store>(
             count(kind, "rate_window_wait");
             let due = now_ms() + wait.as_millis() as i64;
             return store
-                .reschedule_delivery(
-                    d,
-                    due,
-                    d.attempt,
-                    "waiting for the platform's rate window",
-                )
+                .reschedule_delivery(d, due, d.attempt, "waiting for the platform's rate window")
                 .await;
         }
         window_taken = Some(key);

@@ -13,6 +13,7 @@
 use serde_json::json;
 
 use super::url::with_query;
+use crate::domain::story::image_mime;
 use crate::domain::{fbml, App, Story};
 
 pub const TITLE_WIDTH: usize = 38;
@@ -72,18 +73,6 @@ pub fn fit(fbml_content: &str, columns: usize) -> String {
     out.truncate(out.trim_end().len());
     out.push_str("..");
     out
-}
-
-/// An image's MIME type, from its URL's extension (JPEG when it says nothing).
-pub fn image_mime(url: &str) -> &'static str {
-    let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
-    if path.ends_with(".png") {
-        "image/png"
-    } else if path.ends_with(".gif") {
-        "image/gif"
-    } else {
-        "image/jpeg"
-    }
 }
 
 /// The JSON body of one activity for `story`.
@@ -187,7 +176,8 @@ mod tests {
     #[test]
     fn activities_fit_mobage_limits() {
         let story = Story {
-            title: "<b>Ann</b> fed Bob a sandwich and then built the tallest tower of bread 🍞".into(),
+            title: "<b>Ann</b> fed Bob a sandwich and then built the tallest tower of bread 🍞"
+                .into(),
             body: "パン".repeat(100),
             images: (0..4)
                 .map(|i| crate::domain::StoryImage {
@@ -204,7 +194,10 @@ mod tests {
         assert!(w(body["body"].as_str().unwrap()) <= 280);
         assert_eq!(body["mediaItems"].as_array().unwrap().len(), 3);
         assert_eq!(body["mediaItems"][0]["mimeType"], "image/png");
-        assert_eq!(fit("花束を贈りますので受け取ってくださいね！花束", 42), "花束を贈りますので受け取ってくださいね..");
+        assert_eq!(
+            fit("花束を贈りますので受け取ってくださいね！花束", 42),
+            "花束を贈りますので受け取ってくださいね.."
+        );
     }
 
     #[test]

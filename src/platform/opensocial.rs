@@ -50,7 +50,7 @@ pub fn activity_body(app: &App, story: &Story) -> Vec<u8> {
     let media: Vec<serde_json::Value> = story
         .images
         .iter()
-        .map(|i| json!({"mimeType": mobage::image_mime(&i.src), "url": i.src, "type": "image"}))
+        .map(|i| json!({"mimeType": crate::domain::story::image_mime(&i.src), "url": i.src, "type": "image"}))
         .collect();
     json!({
         "title": fbml::plain_text(&story.title),

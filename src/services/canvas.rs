@@ -16,8 +16,10 @@ use super::now_ms;
 use super::sessions::create_session;
 use crate::domain::canvas::{fb_sig_params, Bridge, FbSigInput};
 use crate::domain::entry::{Entry, TIMESTAMP_WINDOW_SECS};
-use crate::domain::{App, GraphView, PeopleDirectory, SessionKey, Uid};
-use crate::store::{Graph, Sessions, StoreError};
+use crate::domain::{
+    App, GraphView, InboxItem, MixiActivity, PeopleDirectory, SessionKey, Uid, UserList,
+};
+use crate::store::{Graph, Inboxes, Sessions, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnterError {
@@ -142,4 +144,41 @@ pub fn fb_sig_for(app: &App, viewer: &Viewer, request_method: &str) -> Vec<(Stri
         },
         app.secret.expose(),
     )
+}
+
+/// What waits for a mixi viewer's next canvas page (`notify.md`): notifications to show at
+/// its top, and the viewer's own stories for the page to post with
+/// `opensocial.requestCreateActivity`. Taken once: the page that shows them empties them.
+pub async fn take_mixi_pending(
+    store: &impl Inboxes,
+    app: &App,
+    uid: Uid,
+) -> Result<(Vec<InboxItem>, Vec<MixiActivity>), StoreError> {
+    if !app.platform.is_mixi() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let notices = parsed(
+        store
+            .take_list(UserList::MixiNotices, &app.api_key, uid)
+            .await?,
+    );
+    let mut activities: Vec<MixiActivity> = parsed(
+        store
+            .take_list(UserList::MixiActivities, &app.api_key, uid)
+            .await?,
+    );
+    // Posted in the order they were published.
+    activities.reverse();
+    Ok((notices, activities))
+}
+
+/// The items that read as `T` (an unreadable one is skipped, and logged).
+fn parsed<T: serde::de::DeserializeOwned>(raw: Vec<String>) -> Vec<T> {
+    raw.iter()
+        .filter_map(|j| {
+            serde_json::from_str(j)
+                .map_err(|e| tracing::warn!(error = %e, "an unreadable pending item"))
+                .ok()
+        })
+        .collect()
 }

@@ -17,8 +17,7 @@ use super::notify::new_record_id;
 use super::social::Social;
 use crate::domain::quota::{quota_day, Allowance};
 use crate::domain::story::{
-    checked_images, join_names, templatized_story, user_action_story, StoryError,
-    TemplateData,
+    checked_images, join_names, templatized_story, user_action_story, StoryError, TemplateData,
 };
 use crate::domain::{
     ErrorCode, GraphView, LegacyError, MessageKind, PeopleDirectory, Story, StoryImage,
@@ -177,8 +176,7 @@ pub async fn publish_story<S: Sessions + Graph + Requests + Bundles>(
             let values: HashMap<String, String> =
                 data.with_people(&actor_name, target_names.as_deref());
             images.extend(data.images.clone());
-            user_action_story(&bundle, size, &values, &input.body_general)
-                .map_err(story_error)?
+            user_action_story(&bundle, size, &values, &input.body_general).map_err(story_error)?
         }
     };
     let story = Story {

@@ -13,9 +13,7 @@ use super::caller::{gate, Caller};
 use super::social::Social;
 use crate::domain::quota::{quota_day, Allowance};
 use crate::domain::{ErrorCode, LegacyError, MessageKind, PeopleDirectory, Uid};
-use crate::store::{
-    Graph, PublishOp, PublishRefusal, QuotaTake, Requests, Sessions, APP_SENDER,
-};
+use crate::store::{Graph, PublishOp, PublishRefusal, QuotaTake, Requests, Sessions, APP_SENDER};
 
 /// `type`: who speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

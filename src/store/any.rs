@@ -191,7 +191,12 @@ impl Inboxes for AnyStore {
 }
 
 impl Bundles for AnyStore {
-    async fn register_bundle(&self, api_key: &ApiKey, id: u64, bundle: &TemplateBundle) -> Res<bool> {
+    async fn register_bundle(
+        &self,
+        api_key: &ApiKey,
+        id: u64,
+        bundle: &TemplateBundle,
+    ) -> Res<bool> {
         delegate!(self, s => s.register_bundle(api_key, id, bundle))
     }
     async fn bundle(&self, api_key: &ApiKey, id: u64) -> Res<Option<TemplateBundle>> {

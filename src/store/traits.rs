@@ -279,10 +279,9 @@ pub trait Inboxes: Clone + Send + Sync + 'static {
         item: &InboxItem,
     ) -> impl Future<Output = Res<()>> + Send {
         async move {
-            let json = serde_json::to_string(item)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            self.deliver_to_list(UserList::Inbox, delivery, &json)
-                .await
+            let json =
+                serde_json::to_string(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            self.deliver_to_list(UserList::Inbox, delivery, &json).await
         }
     }
 

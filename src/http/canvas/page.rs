@@ -9,12 +9,13 @@ use askama::Template;
 use super::CanvasError;
 use crate::domain::canvas::{seal_bridge, seal_fields, CanvasSettings};
 use crate::domain::canvas_render::{render_page, Links, RenderContext, Target};
-use crate::domain::App;
+use crate::domain::story::image_mime;
+use crate::domain::{fbml, App, MixiActivity, Platform};
 use crate::http::page::{html, notice};
 use crate::http::state::AppState;
 use crate::platform::app_server::{call_app, AppCallError};
 use crate::services::allocation::user_allocation;
-use crate::services::canvas::{fb_sig_for, Viewer};
+use crate::services::canvas::{fb_sig_for, take_mixi_pending, Viewer};
 use crate::store::Graph;
 
 #[derive(Template)]
@@ -23,6 +24,46 @@ struct CanvasPage<'a> {
     title: &'a str,
     app_name: &'a str,
     body: &'a str,
+    /// mixi: notifications for the viewer, sanitised HTML.
+    notices: Vec<String>,
+    /// mixi: the viewer's stories to post with `requestCreateActivity`.
+    activities: Option<ActivityScript>,
+}
+
+/// The nonce'd script that posts a mixi viewer's stories, and the container's scripts.
+struct ActivityScript {
+    nonce: String,
+    data_json: String,
+    scripts: Vec<String>,
+}
+
+fn activity_script(app: &App, activities: &[MixiActivity]) -> Option<ActivityScript> {
+    let Platform::Mixi {
+        container_scripts, ..
+    } = &app.platform
+    else {
+        return None;
+    };
+    if activities.is_empty() {
+        return None;
+    }
+    let data: Vec<serde_json::Value> = activities
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "title": a.title,
+                "url": a.url,
+                "recipients": a.recipients,
+                "media": a.media.iter().map(|m| serde_json::json!({"url": m, "mime": image_mime(m)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let nonce: [u8; 16] = rand::random();
+    Some(ActivityScript {
+        nonce: hex::encode(nonce),
+        data_json: fbml::escape_for_script(&serde_json::Value::from(data).to_string()).into_owned(),
+        scripts: container_scripts.clone(),
+    })
 }
 
 pub fn count(app: &App, outcome: &'static str) {
@@ -41,7 +82,7 @@ pub fn links(state: &AppState, app: &App, canvas: &CanvasSettings, viewer: &View
     }
 }
 
-fn page_csp(state: &AppState, app: &App) -> String {
+fn page_csp(state: &AppState, app: &App, script: Option<&ActivityScript>) -> String {
     let ancestors = match &app.platform {
         crate::domain::Platform::Sandbox => "'none'".to_string(),
         crate::domain::Platform::Mixi { .. } => {
@@ -58,7 +99,18 @@ fn page_csp(state: &AppState, app: &App) -> String {
         },
     };
     let base = state.config.public_base();
-    format!("default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; base-uri 'none'; form-action {base}; frame-ancestors {ancestors}")
+    let scripts = match script {
+        Some(s) => {
+            let mut src = format!("; script-src 'nonce-{}'", s.nonce);
+            for url in &s.scripts {
+                src.push(' ');
+                src.push_str(url);
+            }
+            src
+        }
+        None => String::new(),
+    };
+    format!("default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; base-uri 'none'; form-action {base}; frame-ancestors {ancestors}{scripts}")
 }
 
 /// A redirect as the bridge allows it.
@@ -157,14 +209,22 @@ pub async fn call_and_render(
                 return Ok(redirect(app, links.redirect(to)));
             }
             count(app, "rendered");
+            let (notices, activities) = take_mixi_pending(&state.store, app, viewer.uid).await?;
+            let script = activity_script(app, &activities);
+            let csp = page_csp(state, app, script.as_ref());
             let body = CanvasPage {
                 title: page.title.as_deref().unwrap_or(&app.name),
                 app_name: &app.name,
                 body: &page.html,
+                notices: notices
+                    .iter()
+                    .map(|n| fbml::render(&n.content).html)
+                    .collect(),
+                activities: script,
             }
             .render()
             .map_err(|e| CanvasError::AppUnreachable(e.to_string()))?;
-            Ok(html(StatusCode::OK, body, &page_csp(state, app)))
+            Ok(html(StatusCode::OK, body, &csp))
         }
         status => {
             count(app, "app_error");

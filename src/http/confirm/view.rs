@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use askama::Template;
 use chrono::{TimeZone, Utc};
 
+use crate::domain::story::image_mime;
 use crate::domain::{fbml, App, Profile, Uid};
 use crate::http::page::frame_ancestors;
 use crate::platform::mixi;
@@ -69,21 +70,6 @@ fn origin(url: &str) -> &str {
         .map(|i| after_scheme + i)
         .unwrap_or(url.len());
     &url[..end]
-}
-
-fn image_mime(url: &str) -> &'static str {
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if path.ends_with(".gif") {
-        "image/gif"
-    } else if path.ends_with(".jpg") || path.ends_with(".jpeg") {
-        "image/jpeg"
-    } else {
-        "image/png"
-    }
 }
 
 /// The fields that identify a page, repeated in every form it posts.

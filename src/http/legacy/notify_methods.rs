@@ -90,14 +90,18 @@ fn required(params: &Params, name: &str, max: usize) -> Result<String, LegacyErr
     let value = text(params, name);
     let value = value.trim();
     if value.is_empty() {
-        return Err(LegacyError::invalid_parameter(format!("{name} is required")));
+        return Err(LegacyError::invalid_parameter(format!(
+            "{name} is required"
+        )));
     }
     bounded(name, value, max)
 }
 
 fn bounded(name: &str, value: &str, max: usize) -> Result<String, LegacyError> {
     if value.len() > max {
-        return Err(LegacyError::invalid_parameter(format!("{name} is too long")));
+        return Err(LegacyError::invalid_parameter(format!(
+            "{name} is too long"
+        )));
     }
     Ok(value.to_string())
 }
@@ -193,7 +197,11 @@ fn publish_input(method: &str, params: &Params) -> Result<PublishInput, LegacyEr
                 "" | "1" => 1,
                 "2" => 2,
                 "4" => 4,
-                _ => return Err(LegacyError::invalid_parameter("story_size must be 1, 2 or 4")),
+                _ => {
+                    return Err(LegacyError::invalid_parameter(
+                        "story_size must be 1, 2 or 4",
+                    ))
+                }
             };
             let raw = optional(params, "template_data");
             if let Some(raw) = &raw {

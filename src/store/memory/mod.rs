@@ -451,7 +451,11 @@ impl Requests for MemoryStore {
                 created_at_ms: op.created_at_ms,
                 expires_at_ms: op.created_at_ms,
                 token_hash: String::new(),
-                quota_day: op.quota.as_ref().map(|q| q.counter.clone()).unwrap_or_default(),
+                quota_day: op
+                    .quota
+                    .as_ref()
+                    .map(|q| q.counter.clone())
+                    .unwrap_or_default(),
                 platform_request_id: None,
                 recipients: op
                     .recipients
@@ -491,7 +495,9 @@ impl Requests for MemoryStore {
         let mut mine: Vec<(i64, u64)> = inner
             .requests
             .values()
-            .filter(|r| &r.api_key == api_key && r.from == from && r.message == MessageKind::Request)
+            .filter(|r| {
+                &r.api_key == api_key && r.from == from && r.message == MessageKind::Request
+            })
             .map(|r| (r.created_at_ms, r.id))
             .collect();
         mine.sort_by(|a, b| b.cmp(a));
@@ -723,7 +729,11 @@ impl Bundles for MemoryStore {
         Ok(true)
     }
 
-    async fn bundle(&self, api_key: &ApiKey, id: u64) -> Result<Option<TemplateBundle>, StoreError> {
+    async fn bundle(
+        &self,
+        api_key: &ApiKey,
+        id: u64,
+    ) -> Result<Option<TemplateBundle>, StoreError> {
         Ok(self
             .lock()
             .bundles

@@ -57,7 +57,11 @@ impl Bundles for RedisStore {
         Ok(self.run_script::<i64>(&inv).await? == 1)
     }
 
-    async fn bundle(&self, api_key: &ApiKey, id: u64) -> Result<Option<TemplateBundle>, StoreError> {
+    async fn bundle(
+        &self,
+        api_key: &ApiKey,
+        id: u64,
+    ) -> Result<Option<TemplateBundle>, StoreError> {
         let raw: Option<String> = self
             .query(
                 ::redis::cmd("HGET")
