@@ -196,7 +196,7 @@ mod tests {
         assert_eq!(body["mediaItems"][0]["mimeType"], "image/png");
         assert_eq!(
             fit("花束を贈りますので受け取ってくださいね！花束", 42),
-            "花束を贈りますので受け取ってくださいね.."
+            "花束を贈りますので受け取ってくださいね！.."
         );
     }
 

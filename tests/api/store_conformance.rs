@@ -12,6 +12,7 @@ mod backends;
 mod graph;
 
 mod outbox;
+mod publish;
 use self::outbox::{claim_all, outbox_conformance};
 
 fn uid(n: u64) -> Uid {
@@ -316,6 +317,7 @@ pub async fn conformance<S: Store>(store: S) {
         "claimed twice"
     );
     let item = InboxItem {
+        item: InboxItemKind::Request,
         api_key: "appA".into(),
         from: "1001".into(),
         request_id: direct.request.id.to_string(),
@@ -387,4 +389,5 @@ pub async fn conformance<S: Store>(store: S) {
         .unwrap()
         .is_none());
     outbox_conformance(&store, &a, &s).await;
+    publish::publish_conformance(&store).await;
 }

@@ -2,7 +2,7 @@
 //! each in its owner's partition; and the apps' template bundles.
 
 use super::decode::*;
-use super::scripts;
+use super::publish_scripts;
 use super::RedisStore;
 use crate::domain::*;
 use crate::store::traits::*;
@@ -15,7 +15,7 @@ impl Inboxes for RedisStore {
         d: &Delivery,
         item_json: &str,
     ) -> Result<(), StoreError> {
-        let inv = scripts::list_deliver(&self.shared.keys, list, d, item_json);
+        let inv = publish_scripts::list_deliver(&self.shared.keys, list, d, item_json);
         self.run_script::<i64>(&inv).await.map(|_| ())
     }
 
@@ -40,7 +40,7 @@ impl Inboxes for RedisStore {
         api_key: &ApiKey,
         uid: Uid,
     ) -> Result<Vec<String>, StoreError> {
-        let inv = scripts::list_take(&self.shared.keys, list, api_key, uid);
+        let inv = publish_scripts::list_take(&self.shared.keys, list, api_key, uid);
         self.run_script(&inv).await
     }
 }
@@ -53,7 +53,7 @@ impl Bundles for RedisStore {
         bundle: &TemplateBundle,
     ) -> Result<bool, StoreError> {
         let json = serde_json::to_string(bundle).map_err(corrupt)?;
-        let inv = scripts::bundle_register(&self.shared.keys, api_key, id, &json);
+        let inv = publish_scripts::bundle_register(&self.shared.keys, api_key, id, &json);
         Ok(self.run_script::<i64>(&inv).await? == 1)
     }
 

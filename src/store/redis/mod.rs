@@ -22,6 +22,7 @@ mod decode;
 mod graph;
 mod inbox;
 mod outbox;
+mod publish_scripts;
 mod rate;
 mod requests;
 pub mod scripts;

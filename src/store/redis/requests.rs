@@ -1,6 +1,7 @@
 //! Requests on Redis: the one-round-trip sendRequest script, settlement, the sender's index.
 
 use super::decode::*;
+use super::publish_scripts;
 use super::scripts;
 use super::RedisStore;
 use crate::domain::*;
@@ -150,7 +151,7 @@ impl Requests for RedisStore {
 
     async fn publish(&self, op: &PublishOp) -> Result<Result<(), PublishRefusal>, StoreError> {
         let keys = &self.shared.keys;
-        let reply: Vec<String> = self.run_script(&scripts::publish(keys, op)).await?;
+        let reply: Vec<String> = self.run_script(&publish_scripts::publish(keys, op)).await?;
         match first_word(&reply) {
             "QUEUED" => {
                 self.shared

@@ -1,0 +1,99 @@
+//! The scripts of notifications, stories and per-user lists, with one typed argument
+//! builder each (as [`super::scripts`] does for requests).
+//!
+//! Invariant: every key a builder passes shares one hash tag (the sender's partition, the
+//! list owner's, or for bundles the app's), so each script runs unchanged on Redis Cluster.
+
+use std::sync::LazyLock;
+
+use ::redis::{Script, ScriptInvocation};
+
+use super::super::keys::Keys;
+use super::scripts::flag;
+use crate::domain::*;
+use crate::store::ops::*;
+
+pub static LIST_DELIVER: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/list_deliver.lua")));
+pub static LIST_TAKE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/list_take.lua")));
+pub static PUBLISH: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/publish.lua")));
+pub static BUNDLE_REGISTER: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/bundle_register.lua")));
+
+/// KEYS: the recipient's list and its seen-set. ARGV: "from:id", item JSON, limit, ttl,
+/// now (ms).
+pub fn list_deliver(
+    keys: &Keys,
+    list: UserList,
+    d: &Delivery,
+    item_json: &str,
+) -> ScriptInvocation<'static> {
+    let mut inv = LIST_DELIVER.prepare_invoke();
+    inv.key(keys.user_list(list, &d.api_key, d.to))
+        .key(keys.user_list_seen(list, &d.api_key, d.to))
+        .arg(format!("{}:{}", d.from, d.id))
+        .arg(item_json)
+        .arg(list.limit())
+        .arg(list.ttl_secs())
+        .arg(chrono::Utc::now().timestamp_millis());
+    inv
+}
+
+/// KEYS: the list.
+pub fn list_take(keys: &Keys, list: UserList, api: &ApiKey, uid: Uid) -> ScriptInvocation<'static> {
+    let mut inv = LIST_TAKE.prepare_invoke();
+    inv.key(keys.user_list(list, api, uid));
+    inv
+}
+
+/// KEYS: the allocation's counter, the record, the sender's partition outbox. ARGV: see
+/// `lua/publish.lua`; recipients come last.
+pub fn publish(keys: &Keys, op: &PublishOp) -> ScriptInvocation<'static> {
+    let (api, from) = (&op.api_key, op.from);
+    let counter = op.quota.as_ref().map(|q| q.counter.as_str()).unwrap_or("");
+    let story = op
+        .story
+        .as_ref()
+        .map(|s| serde_json::to_string(s).expect("stories serialise"))
+        .unwrap_or_default();
+    let mut inv = PUBLISH.prepare_invoke();
+    inv.key(keys.quota(api, from, counter))
+        .key(keys.request(api, from, op.id))
+        .key(keys.outbox_of(api, from))
+        .arg(api.as_str())
+        .arg(from.get())
+        .arg(op.id)
+        .arg(op.created_at_ms)
+        .arg(flag(op.quota.is_some()))
+        .arg(op.quota.as_ref().map(|q| q.limit).unwrap_or(0))
+        .arg(op.quota.as_ref().map(|q| q.amount).unwrap_or(0))
+        .arg(QUOTA_TTL.as_secs())
+        .arg(counter)
+        .arg(op.message.code())
+        .arg(&op.kind)
+        .arg(&op.content)
+        .arg(story)
+        .arg(REQUEST_RETENTION.as_secs())
+        .arg(keys.wakeup_channel());
+    for uid in &op.recipients {
+        inv.arg(uid.get());
+    }
+    inv
+}
+
+/// KEYS: the app's bundles. ARGV: id, JSON, limit.
+pub fn bundle_register(
+    keys: &Keys,
+    api: &ApiKey,
+    id: u64,
+    bundle_json: &str,
+) -> ScriptInvocation<'static> {
+    let mut inv = BUNDLE_REGISTER.prepare_invoke();
+    inv.key(keys.bundles(api))
+        .arg(id)
+        .arg(bundle_json)
+        .arg(BUNDLE_LIMIT);
+    inv
+}
