@@ -47,7 +47,7 @@ pub struct ContainerState {
     consumer_secret: String,
     pub behaviour: Behaviour,
     pub received: Vec<Received>,
-    last_accepted: HashMap<(String, String), Instant>,
+    pub(crate) last_accepted: HashMap<(String, String), Instant>,
     pub window_violations: usize,
     pub bad_signatures: usize,
 }
@@ -193,7 +193,7 @@ async fn judge(c: &Container, req: &HttpRequest, body: &[u8]) -> (StatusCode, St
         return (StatusCode::BAD_REQUEST, "not JSON".into());
     };
     if path.contains("/activities/") {
-        return judge_activity(&mut st, path, requestor, json, headers);
+        return super::activity::judge_activity(&mut st, path, requestor, json, headers);
     }
     let recipients = json["recipients"].as_array().cloned().unwrap_or_default();
     if recipients.len() != 1 {
@@ -240,78 +240,6 @@ async fn judge(c: &Container, req: &HttpRequest, body: &[u8]) -> (StatusCode, St
     };
     received.status = status;
     st.received.push(received);
-    (StatusCode::from_u16(status).unwrap(), String::new())
-}
-
-/// Display columns as Mobage counts them: ASCII and half-width katakana 1, others 2.
-fn columns(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii() || ('\u{FF61}'..='\u{FF9F}').contains(&c) {
-                1
-            } else {
-                2
-            }
-        })
-        .sum()
-}
-
-/// An activity: a title, at most 3 images on Mobage within its text limits, and the
-/// activity window per user.
-fn judge_activity(
-    st: &mut ContainerState,
-    path: String,
-    requestor: String,
-    json: Value,
-    headers: &HeaderMap,
-) -> (StatusCode, String) {
-    let title = json["title"].as_str().unwrap_or("");
-    let media = json["mediaItems"].as_array().map(Vec::len).unwrap_or(0);
-    let mobage = path.starts_with("/api/restful/");
-    if title.is_empty() {
-        return (StatusCode::BAD_REQUEST, "an activity needs a title".into());
-    }
-    if mobage
-        && (columns(title) > 42
-            || columns(json["body"].as_str().unwrap_or("")) > 280
-            || media > 3
-            || title.chars().any(|c| c as u32 >= 0x1F000))
-    {
-        return (
-            StatusCode::BAD_REQUEST,
-            "beyond Mobage's activity limits".into(),
-        );
-    }
-    let status = if let Some(s) = st.behaviour.first.pop_front() {
-        s
-    } else if let Some(window) = st.behaviour.activity_window {
-        let key = ("activity".to_string(), requestor.clone());
-        match st.last_accepted.get(&key) {
-            Some(t) if t.elapsed() < window => {
-                st.window_violations += 1;
-                503
-            }
-            _ => {
-                st.last_accepted.insert(key, Instant::now());
-                201
-            }
-        }
-    } else {
-        201
-    };
-    st.received.push(Received {
-        path,
-        requestor,
-        recipient: String::new(),
-        body: json,
-        content_type: headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string(),
-        at: Instant::now(),
-        status,
-    });
     (StatusCode::from_u16(status).unwrap(), String::new())
 }
 

@@ -2,6 +2,7 @@
 //! (`spawn_app` binds port 0), stand-ins for platforms, and helpers for legacy and admin
 //! calls. Everything is re-exported here, so tests `use crate::helpers::*`.
 
+pub mod activity;
 pub mod admin;
 pub mod cluster;
 pub mod config;
