@@ -123,7 +123,13 @@ pub async fn publish_story<S: Sessions + Graph + Requests + Bundles>(
     input: Result<PublishInput, LegacyError>,
 ) -> Result<(), LegacyError> {
     let app = caller.app;
-    let view = Social { store, people }.view(caller, true).await?;
+    let targets = input
+        .as_ref()
+        .map(|i| i.targets.clone())
+        .unwrap_or_default();
+    let view = Social { store, people }
+        .view_for(caller, true, &targets)
+        .await?;
     let input = input?;
     let actor = view.user;
     if let Some(stranger) = input.targets.iter().find(|t| !view.is_friend(**t)) {

@@ -72,7 +72,10 @@ pub async fn send_notification<S: Sessions + Graph + Requests>(
         NotificationType::UserToUser => {
             // The gate and the sender's graph in one round trip, before the parameters
             // are looked at (the legacy order).
-            let view = Social { store, people }.view(caller, false).await?;
+            let asked = input.as_ref().map(|i| i.to_ids.clone()).unwrap_or_default();
+            let view = Social { store, people }
+                .view_for(caller, false, &asked)
+                .await?;
             let input = input?;
             let sender = view.user;
             let asked = if input.to_ids.is_empty() {

@@ -12,6 +12,7 @@ mod graph;
 mod http_server;
 mod legacy_errors;
 mod metrics;
+mod notify;
 mod perl_client;
 mod properties;
 mod resilience;

@@ -60,6 +60,39 @@ impl<S: Sessions + Graph, P: PeopleDirectory> Social<'_, S, P> {
         .await
     }
 
+    /// The gate, then the session user's view as stored; refreshed from the platform (once)
+    /// only when `wanted` names someone the copy does not have as a friend, as
+    /// sendRequest does. A failing platform leaves the stored copy in use: the caller
+    /// treats the unknown as strangers.
+    pub async fn view_for(
+        &self,
+        caller: &Caller<'_>,
+        with_profiles: bool,
+        wanted: &[Uid],
+    ) -> Result<GraphView, LegacyError> {
+        let gate = caller.call_gate()?;
+        let view = self
+            .store
+            .gated_view(&gate, with_profiles)
+            .await?
+            .map_err(refusal)?;
+        if let Some(problem) = caller.call_id_problem() {
+            return Err(problem);
+        }
+        if wanted.iter().all(|u| *u == view.user || view.is_friend(*u)) {
+            return Ok(view);
+        }
+        Ok(current_view(
+            self.store,
+            self.people,
+            caller.app,
+            view.clone(),
+            RefreshCause::Forced,
+        )
+        .await
+        .unwrap_or(view))
+    }
+
     /// `friends.get`: `uid`, when given, must be the session user.
     #[tracing::instrument(name = "friends_get", skip_all, fields(api_key = %caller.app.api_key))]
     pub async fn friends(
