@@ -169,6 +169,16 @@ impl Platform {
     }
 }
 
+/// The PATH of `http(s)://apps.facebook.com/{canvas_name}/PATH` (scheme and host in any case).
+pub fn facebook_path<'u>(canvas_name: &str, url: &'u str) -> Option<&'u str> {
+    ["http://", "https://"].into_iter().find_map(|scheme| {
+        let prefix = format!("{scheme}apps.facebook.com/{canvas_name}/");
+        let head = url.get(..prefix.len())?;
+        head.eq_ignore_ascii_case(&prefix)
+            .then(|| &url[prefix.len()..])
+    })
+}
+
 /// An application: every field parsed and checked.
 #[derive(Clone, Debug)]
 pub struct App {
@@ -194,6 +204,29 @@ pub struct App {
 }
 
 impl App {
+    /// The path of `url` inside the app: after its callback or canvas URL, or after its old
+    /// `apps.facebook.com/{canvas_name}/` (`notify.md`: such links in content are the app's
+    /// own), whatever the scheme's and host's case.
+    pub fn path_inside<'u>(&self, url: &'u str) -> Option<&'u str> {
+        if let Some(rest) = [&self.callback_url, &self.canvas_url]
+            .into_iter()
+            .find_map(|base| url.strip_prefix(base.as_str()))
+        {
+            return Some(rest);
+        }
+        self.facebook_path(url)
+    }
+
+    /// The path of an old `http(s)://apps.facebook.com/{canvas_name}/PATH` link of this app.
+    pub fn facebook_path<'u>(&self, url: &'u str) -> Option<&'u str> {
+        facebook_path(self.canvas_name()?, url)
+    }
+
+    /// `[app.canvas] canvas_name`: the app's name under `apps.facebook.com`.
+    pub fn canvas_name(&self) -> Option<&str> {
+        self.canvas.as_ref()?.canvas_name.as_deref()
+    }
+
     pub fn ip_allowed(&self, ip: IpAddr) -> bool {
         self.allowed_ips.is_empty() || self.allowed_ips.iter().any(|net| net.contains(&ip))
     }

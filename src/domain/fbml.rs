@@ -169,6 +169,35 @@ pub fn render(fbml: &str) -> Rendered {
     }
 }
 
+/// [`render`], with each link and choice URL that `rewrite` maps (a link into the app, say)
+/// replaced by what it answers; the result is still sanitised (an http(s) URL or nothing).
+pub fn render_linking(
+    fbml: &str,
+    rewrite: impl Fn(&str) -> Option<String> + Send + Sync + Clone + 'static,
+) -> Rendered {
+    let (rest, choices) = lift_choices(fbml);
+    let mut b = sanitizer();
+    let links = rewrite.clone();
+    b.attribute_filter(move |element, attribute, value| {
+        if element == "a" && attribute == "href" {
+            if let Some(to) = links(value) {
+                return Some(Cow::Owned(to));
+            }
+        }
+        Some(Cow::Borrowed(value))
+    });
+    Rendered {
+        html: b.clean(&rest).to_string(),
+        choices: choices
+            .into_iter()
+            .map(|c| Choice {
+                url: rewrite(&c.url).unwrap_or(c.url),
+                label: c.label,
+            })
+            .collect(),
+    }
+}
+
 /// The content as plain text (for platforms that take text, e.g. mixi's BODY).
 pub fn plain_text(fbml: &str) -> String {
     let (rest, _) = lift_choices(fbml);

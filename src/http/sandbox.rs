@@ -19,7 +19,9 @@ use super::state::AppState;
 use std::collections::HashMap;
 
 use super::confirm::view::PersonChip;
-use crate::domain::{fbml, ApiKey, FeedItem, InboxItem, InboxItemKind, Profile, Uid};
+use crate::domain::app::facebook_path;
+use crate::domain::{fbml, ApiKey, App, FeedItem, InboxItem, InboxItemKind, Profile, Uid};
+use crate::platform::url::with_query;
 use crate::services::inbox;
 use crate::store::APP_SENDER;
 
@@ -66,7 +68,26 @@ fn readable_time(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
-fn entry(item: &InboxItem, people: &HashMap<Uid, Profile>, app_name: &str) -> Entry {
+/// Renders content shown to `owner` in the sandbox: an old `apps.facebook.com` link of the
+/// app becomes the sandbox's launch URL of its path, for the owner (`notify.md`).
+fn render_for(content: &str, app: &App, base: &str, owner: Uid) -> fbml::Rendered {
+    let Some(name) = app.canvas_name().map(str::to_string) else {
+        return fbml::render(content);
+    };
+    let launch = format!("{base}/sandbox/{}/launch/{owner}", app.api_key);
+    fbml::render_linking(content, move |url| {
+        facebook_path(&name, url).map(|path| with_query(&launch, "path", path))
+    })
+}
+
+fn entry(
+    item: &InboxItem,
+    people: &HashMap<Uid, Profile>,
+    app: &App,
+    base: &str,
+    owner: Uid,
+) -> Entry {
+    let app_name = app.name.as_str();
     let from = Uid::parse(&item.from);
     let sender = match from {
         Some(uid) if uid.get() == APP_SENDER => PersonChip {
@@ -79,8 +100,8 @@ fn entry(item: &InboxItem, people: &HashMap<Uid, Profile>, app_name: &str) -> En
             pic: None,
         },
     };
+    let rendered = render_for(&item.content, app, base, owner);
     if item.item == InboxItemKind::Notification {
-        let rendered = fbml::render(&item.content);
         return Entry {
             headline: format!("Notification from {}", sender.label),
             sender,
@@ -99,7 +120,6 @@ fn entry(item: &InboxItem, people: &HashMap<Uid, Profile>, app_name: &str) -> En
     } else {
         "a"
     };
-    let rendered = fbml::render(&item.content);
     Entry {
         headline: format!("{} sent you {article} {} {what}", sender.label, item.kind),
         sender,
@@ -153,7 +173,10 @@ async fn inbox_page(
     let page = InboxPage {
         app_name: &app.name,
         owner: PersonChip::of(&people, uid, format!("user {uid}")),
-        entries: items.iter().map(|i| entry(i, &people, &app.name)).collect(),
+        entries: items
+            .iter()
+            .map(|i| entry(i, &people, app, &state.config.public_base(), uid))
+            .collect(),
     };
     match page.render() {
         Ok(body) => html(StatusCode::OK, body, INBOX_CSP),
@@ -213,14 +236,15 @@ async fn feed_page(
             items: &items,
         });
     }
+    let base = state.config.public_base();
     let page = FeedPage {
         app_name: &app.name,
         owner: PersonChip::of(&people, uid, format!("user {uid}")),
         stories: items
             .iter()
             .map(|i| Story {
-                title_html: fbml::render(&i.title).html,
-                body_html: fbml::render(&i.body).html,
+                title_html: render_for(&i.title, app, &base, uid).html,
+                body_html: render_for(&i.body, app, &base, uid).html,
                 images: i.images.clone(),
                 when: readable_time(&i.created_at),
             })

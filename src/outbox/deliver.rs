@@ -175,9 +175,11 @@ async fn deliver_message<S: Store>(
                 };
                 (key, window)
             });
+            let canvas_base = format!("{}/canvas/{}/", ctx.config.public_base(), app.api_key);
             let outgoing = Outgoing::Message {
                 content: &record.content,
                 to: &to_id,
+                canvas_base: &canvas_base,
             };
             send_upstream(store, ctx, app, d, window, outgoing, &from_id).await
         }

@@ -81,8 +81,15 @@ fn snippet(body: &str) -> String {
 /// or a story as an activity of its actor.
 #[derive(Clone, Copy, Debug)]
 pub enum Outgoing<'a> {
-    Message { content: &'a str, to: &'a str },
-    Activity { story: &'a Story },
+    Message {
+        content: &'a str,
+        to: &'a str,
+        /// `{public_url}/canvas/{api_key}/`: where an old apps.facebook.com link leads.
+        canvas_base: &'a str,
+    },
+    Activity {
+        story: &'a Story,
+    },
 }
 
 /// The rate window a Mobage activity of one user waits for.
@@ -107,13 +114,20 @@ pub async fn send(
     let requestor = requestor(app, upstream, from);
     let base = upstream.endpoint.trim_end_matches('/');
     let (url, body) = match (outgoing, mobage) {
-        (Outgoing::Message { content, to }, true) => (
+        (Outgoing::Message { content, to, .. }, true) => (
             format!("{base}/api/restful/v1/messages/@me/@outbox"),
             mobage::message_body(app, content, to),
         ),
-        (Outgoing::Message { content, to }, false) => (
+        (
+            Outgoing::Message {
+                content,
+                to,
+                canvas_base,
+            },
+            false,
+        ) => (
             opensocial::outbox_url(upstream, &requestor),
-            opensocial::message_body(app, content, to),
+            opensocial::message_body(app, content, to, canvas_base),
         ),
         (Outgoing::Activity { story }, true) => (
             format!("{base}/api/restful/v1/activities/@me/@self/@app"),

@@ -94,26 +94,17 @@ pub fn activity_body(story: &Story) -> Vec<u8> {
     body.to_string().into_bytes()
 }
 
-/// The path of `url` inside the app (after its callback or canvas URL), if it is inside.
-pub fn inside_app<'a>(app: &App, url: &'a str) -> Option<&'a str> {
-    [&app.callback_url, &app.canvas_url]
-        .into_iter()
-        .find_map(|base| url.strip_prefix(base.as_str()))
-}
-
-/// (canvas URL, mobile URL) for a request's content.
+/// (canvas URL, mobile URL) for a request's content: the first choice inside the app
+/// (under its URLs, or an old `apps.facebook.com/{canvas_name}/` link) as `appParams` of
+/// the canvas URL, and as the app's own URL for phones.
 pub fn urls(app: &App, fbml_content: &str) -> (String, String) {
     let choice = fbml::first_choice_url(fbml_content);
-    match choice
-        .as_deref()
-        .and_then(|c| inside_app(app, c).map(|rest| (c, rest)))
-    {
-        Some((full, rest)) if !rest.is_empty() => (
+    match choice.as_deref().and_then(|c| app.path_inside(c)) {
+        Some(rest) if !rest.is_empty() => (
             with_query(&app.canvas_url, "appParams", rest),
-            full.to_string(),
+            format!("{}{rest}", app.callback_url),
         ),
-        Some((full, _)) => (app.canvas_url.clone(), full.to_string()),
-        None => (app.canvas_url.clone(), app.callback_url.clone()),
+        Some(_) | None => (app.canvas_url.clone(), app.callback_url.clone()),
     }
 }
 

@@ -21,11 +21,17 @@ pub fn outbox_url(upstream: &Upstream, requestor: &str) -> String {
     }
 }
 
-pub fn message_body(app: &App, fbml_content: &str, recipient: &str) -> Vec<u8> {
+/// One message; `canvas_base` is the app's canvas on fbbridge (`{public_url}/canvas/{api_key}/`),
+/// where an old `apps.facebook.com` choice leads.
+pub fn message_body(app: &App, fbml_content: &str, recipient: &str, canvas_base: &str) -> Vec<u8> {
     let rendered = fbml::render(fbml_content);
     let (link, label) = match rendered.choices.first() {
-        Some(c) if mobage::inside_app(app, &c.url).is_some() => (c.url.clone(), c.label.clone()),
-        _ => (app.canvas_url.clone(), app.name.clone()),
+        Some(c) => match app.facebook_path(&c.url) {
+            Some(path) => (format!("{canvas_base}{path}"), c.label.clone()),
+            None if app.path_inside(&c.url).is_some() => (c.url.clone(), c.label.clone()),
+            None => (app.canvas_url.clone(), app.name.clone()),
+        },
+        None => (app.canvas_url.clone(), app.name.clone()),
     };
     json!({
         "recipients": [recipient],

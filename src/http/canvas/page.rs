@@ -218,7 +218,10 @@ pub async fn call_and_render(
                 body: &page.html,
                 notices: notices
                     .iter()
-                    .map(|n| fbml::render(&n.content).html)
+                    .map(|n| {
+                        let links = links.clone();
+                        fbml::render_linking(&n.content, move |url| links.rewrite(url)).html
+                    })
                     .collect(),
                 activities: script,
             }

@@ -256,3 +256,64 @@ async fn opensocial_gets_notifications_and_activities() {
         })
     );
 }
+
+#[tokio::test]
+async fn old_facebook_links_lead_into_the_app_from_the_sandbox_inbox() {
+    use crate::helpers::fbml_app::{FbmlApp, SECRET};
+    let fbml = FbmlApp::start().await;
+    let snippet = fbml.config(10);
+    let app = spawn_app_with(Backend::Redis, move |t| t + &snippet).await;
+    app.seed_profiles("canvasapp").await;
+    let session = app.session_in("canvasapp", 1001).await.0;
+    let a = app
+        .call_method_as(
+            "canvasapp",
+            SECRET,
+            &session,
+            "notifications.send",
+            "JSON",
+            &[
+                ("to_ids", "1002"),
+                (
+                    "notification",
+                    "watered <a href=\"http://apps.facebook.com/slicedbread/index.php?x=1\">your garden</a>",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(a.body, "\"1002\"");
+    app.wait_inbox("canvasapp", 1002, 1).await;
+    let html = app
+        .client
+        .get(format!("{}/sandbox/canvasapp/inbox/1002", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let launch = "http://gateway.example/sandbox/canvasapp/launch/1002?path=index.php%3Fx%3D1";
+    assert!(html.contains(&format!("href=\"{launch}\"")), "{html}");
+    // The link launches the app for 1002 at that path.
+    let res = app
+        .client
+        .get(launch.replacen("http://gateway.example", &app.address, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 302);
+    let entry = res.headers()["location"].to_str().unwrap().to_string();
+    let res = app
+        .client
+        .get(entry.replacen("http://gateway.example", &app.address, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let call = fbml.last();
+    assert_eq!(
+        (call.path.as_str(), call.query.as_str()),
+        ("index.php", "x=1")
+    );
+    assert_eq!(call.get("fb_sig_user"), Some("1002"));
+}
