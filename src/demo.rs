@@ -192,6 +192,9 @@ pub fn banner(config: &Config, session: &CreatedSession) -> String {
          \nInvite 1002 and 1004; the answer is a confirmation URL:\n\n{}\n\
          \nOpen this in a browser to invite friends from the app's canvas page (fb:request-form):\n  {base}/sandbox/{DEMO_API_KEY}/launch/{SENDER}?path=invite.php\n\
          \nA request to 1002 and 1003 alone is delivered at once (empty answer); see it at\n  {base}/sandbox/{DEMO_API_KEY}/inbox/1002\n\
+         \nWhen an invited friend follows the invitation's button in their inbox (Carol: {base}/sandbox/{DEMO_API_KEY}/inbox/1004),\n\
+         the app tells the inviter (a notification, in {base}/sandbox/{DEMO_API_KEY}/inbox/{SENDER})\n\
+         and publishes a story (in {base}/sandbox/{DEMO_API_KEY}/feed/1004).\n\
          Each call_id works once; sign new calls with `fbbridge sign --secret {DEMO_SECRET} k=v ...`.\n",
         session.session_key,
         session.session_secret,

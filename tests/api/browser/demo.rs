@@ -1,6 +1,8 @@
 //! The demo's invite flow as a newcomer sees it after `cargo run --release`: the launch
 //! URL the banner prints, the demo app's FBML invite page, the confirmation page, and
-//! "You invited 2 friends". Screenshots (phone width): `target/screenshots/demo-*.png`.
+//! "You invited 2 friends"; then the invited friend follows the invitation from her inbox,
+//! and the inviter finds a notification and the friend's feed a story. Screenshots (phone
+//! width): `target/screenshots/demo-*.png`.
 
 use super::*;
 use crate::helpers::container::Container;
@@ -45,7 +47,49 @@ async fn the_demo_invite_flow_in_a_real_browser() {
     let thanks = browser.text_of(".fbb-success h2").await;
     assert_eq!(thanks, "You invited 2 friends");
     browser.screenshot("demo-thanks").await;
-    browser.stop().await;
     let inbox = app.wait_inbox("demo-app", 1004, 1).await;
     assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
+
+    // Carol follows the invitation from her inbox: the old apps.facebook.com button
+    // launches the app for her, and the app tells Ann and publishes a story.
+    browser
+        .c()
+        .goto(&format!(
+            "http://127.0.0.1:{port}/sandbox/demo-app/inbox/1004"
+        ))
+        .await
+        .unwrap();
+    browser.screenshot("demo-carol-inbox").await;
+    browser.click("a.choice").await;
+    browser
+        .wait_for_url(&format!(
+            "http://127.0.0.1:{port}/canvas/demo-app/accept.php"
+        ))
+        .await;
+    let welcome = browser.text_of(".fbb-success h2").await;
+    assert_eq!(welcome, "Welcome to Sliced Bread!");
+    browser.screenshot("demo-carol-welcome").await;
+    let ann = app.wait_inbox("demo-app", 1001, 1).await;
+    assert_eq!(ann["items"][0]["item"], "notification", "{ann}");
+    browser
+        .c()
+        .goto(&format!(
+            "http://127.0.0.1:{port}/sandbox/demo-app/inbox/1001"
+        ))
+        .await
+        .unwrap();
+    let headline = browser.text_of(".headline span").await;
+    assert_eq!(headline, "Notification from Carol King");
+    browser.screenshot("demo-ann-notified").await;
+    browser
+        .c()
+        .goto(&format!(
+            "http://127.0.0.1:{port}/sandbox/demo-app/feed/1004"
+        ))
+        .await
+        .unwrap();
+    let story = browser.text_of(".story .title").await;
+    assert_eq!(story, "Carol King joined Sliced Bread, invited by Ann Lee.");
+    browser.screenshot("demo-carol-feed").await;
+    browser.stop().await;
 }
