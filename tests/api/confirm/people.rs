@@ -43,7 +43,7 @@ async fn the_page_and_the_inbox_show_names_and_pictures() {
     assert_eq!(status, 200);
     assert!(headers["content-security-policy"].contains("default-src 'none'"));
     assert!(
-        inbox.contains("<h1>Sliced Bread: requests for Alice Smith</h1>"),
+        inbox.contains("<h1>Sliced Bread: requests and notifications for Alice Smith</h1>"),
         "{inbox}"
     );
     assert!(
@@ -83,7 +83,8 @@ async fn the_page_and_the_inbox_show_names_and_pictures() {
     )
     .await;
     assert!(
-        empty.contains("requests for user 1009") && empty.contains("No requests yet."),
+        empty.contains("requests and notifications for user 1009")
+            && empty.contains("No requests or notifications yet."),
         "{empty}"
     );
 }
