@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
+mod activity_mixi;
 mod canvas;
 mod canvas_mixi;
 mod demo;
@@ -56,21 +57,31 @@ async fn spawn_app_server() -> u16 {
 
 const PICTURE: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="140" viewBox="0 0 200 140"><rect width="200" height="140" rx="14" fill="#fde9b8"/><ellipse cx="100" cy="48" rx="80" ry="26" fill="#d9a05b"/><rect x="22" y="62" width="156" height="12" fill="#6bbf59"/><rect x="22" y="74" width="156" height="12" fill="#e4572e"/><rect x="22" y="86" width="156" height="10" fill="#ffd23f"/><rect x="20" y="96" width="160" height="22" rx="8" fill="#d9a05b"/></svg>"##;
 
-/// Records every `requestShareApp` call and answers only when the test says so.
+/// Records every `requestShareApp` call and answers only when the test says so; records
+/// every `requestCreateActivity` call and answers it at once (mixi's dialog accepted).
 const MIXI_DOUBLE: &str = r#"
 (function () {
   window.__shareCalls = [];
+  window.__activityCalls = [];
   var pending = null;
   window.opensocial = {
     IdSpec: { Field: { USER_ID: 'USER_ID' } },
+    Activity: { Field: { TITLE: 'TITLE', URL: 'URL', MEDIA_ITEMS: 'MEDIA_ITEMS' } },
+    CreateActivityPriority: { HIGH: 'HIGH', LOW: 'LOW' },
     newIdSpec: function (p) { return { idSpec: p }; },
     newMediaItem: function (mime, url) { return { mediaItem: { mime: mime, url: url } }; },
+    newActivity: function (params) { return { activity: params }; },
     requestShareApp: function (recipients, reason, callback, params) {
       window.__shareCalls.push({ recipients: recipients, reason: reason, params: params });
       pending = callback;
+    },
+    requestCreateActivity: function (activity, priority, callback) {
+      window.__activityCalls.push({ activity: activity.activity, priority: priority });
+      setTimeout(function () { callback({ hadError: function () { return false; } }); }, 10);
     }
   };
   window.mixi = {
+    ActivityField: { RECIPIENTS: 'RECIPIENTS' },
     Request: {
       Field: { BODY: 'BODY', IMAGE: 'IMAGE', URL: 'URL', MOBILE_URL: 'MOBILE_URL', FILTER_TYPE: 'FILTER_TYPE',
                DESCRIPTION: 'DESCRIPTION', TARGET_USERS: 'TARGET_USERS' },

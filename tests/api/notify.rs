@@ -5,7 +5,7 @@
 mod allocations;
 mod delivery;
 mod faults;
-mod mixi;
+pub(crate) mod mixi;
 mod shapes;
 mod stories;
 
