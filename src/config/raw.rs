@@ -56,6 +56,9 @@ pub struct RawApp {
     /// `mixi` objects when it is not served inside the gadget already.
     #[serde(default)]
     pub container_scripts: Vec<String>,
+    /// mixi: the Graph API that deletes the requests mixi holds (`notify.md`).
+    #[serde(default)]
+    pub mixi: Option<crate::domain::MixiGraph>,
     /// Present: `/canvas/{api_key}/` serves this app's FBML pages (`canvas.md`).
     #[serde(default)]
     pub canvas: Option<RawCanvas>,

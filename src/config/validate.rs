@@ -13,7 +13,7 @@ use super::{
     err, Config, ConfigError, OutboxSettings, ServerSettings, StoreBackend, StoreSettings,
 };
 use crate::domain::canvas::CanvasSettings;
-use crate::domain::{ApiKey, App, Platform, PlatformKind, Secret, Upstream};
+use crate::domain::{ApiKey, App, MixiGraph, Platform, PlatformKind, Secret, Upstream};
 
 fn check_http_url(key: impl fmt::Display, url: &str) -> Result<(), ConfigError> {
     let rest = url
@@ -203,7 +203,13 @@ fn app(i: usize, app: RawApp) -> Result<App, ConfigError> {
             "must be between 1 and 2592000 (30 days)",
         ));
     }
-    let platform = platform(i, app.platform, app.upstream, app.container_scripts)?;
+    let platform = platform(
+        i,
+        app.platform,
+        app.upstream,
+        app.container_scripts,
+        app.mixi,
+    )?;
     let canvas = match app.canvas {
         None => None,
         Some(c) => Some(canvas(i, c, &platform, &app.secret)?),
@@ -235,8 +241,22 @@ fn platform(
     kind: PlatformKind,
     upstream: Option<Upstream>,
     container_scripts: Vec<String>,
+    mixi: Option<MixiGraph>,
 ) -> Result<Platform, ConfigError> {
     let key = |field: &str| format!("app[{i}].{field}");
+    if let Some(m) = &mixi {
+        if kind != PlatformKind::Mixi {
+            return Err(err(key("mixi"), "is for mixi apps only"));
+        }
+        if m.client_id.trim().is_empty() || m.client_secret.expose().is_empty() {
+            return Err(err(key("mixi"), "needs client_id and client_secret"));
+        }
+        check_http_url(key("mixi.graph_url"), &m.graph_url)?;
+        check_http_url(key("mixi.token_url"), &m.token_url)?;
+        if m.request_ttl_secs == 0 {
+            return Err(err(key("mixi.request_ttl_secs"), "must be at least 1"));
+        }
+    }
     if kind != PlatformKind::Mixi && !container_scripts.is_empty() {
         return Err(err(key("container_scripts"), "is for mixi apps only"));
     }
@@ -277,6 +297,7 @@ fn platform(
         (PlatformKind::Mixi, upstream) => Platform::Mixi {
             container_scripts,
             upstream,
+            graph: mixi,
         },
         _ => Platform::Sandbox,
     })

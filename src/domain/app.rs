@@ -100,6 +100,32 @@ impl Upstream {
     }
 }
 
+/// `[app.mixi]`: the mixi Graph API that deletes requests mixi still holds once they can no
+/// longer be accepted (`notify.md`, seed 001).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MixiGraph {
+    pub client_id: String,
+    pub client_secret: Secret,
+    #[serde(default = "default_graph_url")]
+    pub graph_url: String,
+    #[serde(default = "default_token_url")]
+    pub token_url: String,
+    /// How long after it was sent a request is deleted at the latest.
+    #[serde(default = "default_request_ttl")]
+    pub request_ttl_secs: u64,
+}
+
+fn default_graph_url() -> String {
+    "https://api.mixi-platform.com/2".into()
+}
+fn default_token_url() -> String {
+    "https://secure.mixi-platform.com/2/token".into()
+}
+fn default_request_ttl() -> u64 {
+    604_800
+}
+
 fn default_pair_window() -> u64 {
     60
 }
@@ -118,6 +144,8 @@ pub enum Platform {
     Mixi {
         container_scripts: Vec<String>,
         upstream: Option<Upstream>,
+        /// Deletes the requests mixi holds; without it they are left to mixi.
+        graph: Option<MixiGraph>,
     },
     Mobage(Upstream),
     OpenSocial(Upstream),
@@ -157,6 +185,14 @@ impl Platform {
             Platform::Mobage(u) | Platform::OpenSocial(u) => Some(u),
             Platform::Mixi { upstream, .. } => upstream.as_ref(),
             Platform::Sandbox => None,
+        }
+    }
+
+    /// mixi's Graph API, when configured.
+    pub fn mixi_graph(&self) -> Option<&MixiGraph> {
+        match self {
+            Platform::Mixi { graph, .. } => graph.as_ref(),
+            _ => None,
         }
     }
 

@@ -22,7 +22,7 @@ pub mod records;
 pub mod secrets;
 pub mod story;
 
-pub use app::{App, Platform, PlatformKind, Upstream, UpstreamMode};
+pub use app::{App, MixiGraph, Platform, PlatformKind, Upstream, UpstreamMode};
 pub use ids::{ApiKey, CallId, CallIdError, SessionKey, SessionTtl, Uid};
 pub use legacy_error::{ErrorCode, LegacyError};
 pub use people::{PeopleDirectory, PeopleFailure, PlatformPerson};

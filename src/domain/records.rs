@@ -130,6 +130,9 @@ pub struct RequestRecord {
     pub quota_day: String,
     pub platform_request_id: Option<String>,
     pub recipients: Vec<RecipientView>,
+    /// mixi: the deletion of the request mixi holds (`pending` while held, `queued` once
+    /// its deletion is in the outbox, then `delivered` or `dead`); `None` elsewhere.
+    pub cleanup: Option<DeliveryState>,
 }
 
 impl RequestRecord {
@@ -143,7 +146,9 @@ impl RequestRecord {
     }
 }
 
-/// One message to one recipient, identified by (app, sender, request, recipient).
+/// One message to one recipient, identified by (app, sender, request, recipient). A
+/// delivery "to" its own sender is the request's clean-up at the platform (mixi's Graph
+/// API delete): no request is ever addressed to its sender.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
     pub api_key: ApiKey,
@@ -154,6 +159,13 @@ pub struct Delivery {
     pub attempt: u32,
     /// Where the backend keeps it while it is in flight (stream entry id on Redis).
     pub handle: String,
+}
+
+impl Delivery {
+    /// The request's clean-up at the platform, not a message to a recipient.
+    pub fn is_cleanup(&self) -> bool {
+        self.to == self.from
+    }
 }
 
 /// What a rate window is counted per.

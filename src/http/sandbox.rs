@@ -175,7 +175,7 @@ async fn inbox_page(
         owner: PersonChip::of(&people, uid, format!("user {uid}")),
         entries: items
             .iter()
-            .map(|i| entry(i, &people, app, &state.config.public_base(), uid))
+            .map(|i| entry(i, &people, app, state.config.public_base(), uid))
             .collect(),
     };
     match page.render() {
@@ -243,8 +243,8 @@ async fn feed_page(
         stories: items
             .iter()
             .map(|i| Story {
-                title_html: render_for(&i.title, app, &base, uid).html,
-                body_html: render_for(&i.body, app, &base, uid).html,
+                title_html: render_for(&i.title, app, base, uid).html,
+                body_html: render_for(&i.body, app, base, uid).html,
                 images: i.images.clone(),
                 when: readable_time(&i.created_at),
             })

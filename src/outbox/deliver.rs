@@ -95,14 +95,23 @@ async fn deliver_once<S: Store>(
             .dead_letter(d, "request no longer stored", now_ms())
             .await;
     };
-    if let Some(r) = record.recipients.iter().find(|r| r.uid == d.to) {
-        if matches!(
-            r.state,
-            DeliveryState::Delivered | DeliveryState::Dropped | DeliveryState::Dead
-        ) {
-            // Already settled by an earlier run of this delivery: release it, send nothing.
-            return store.complete_delivery(d, r.state, "").await;
-        }
+    let state = if d.is_cleanup() {
+        record.cleanup
+    } else {
+        record
+            .recipients
+            .iter()
+            .find(|r| r.uid == d.to)
+            .map(|r| r.state)
+    };
+    if let Some(state @ (DeliveryState::Delivered | DeliveryState::Dropped | DeliveryState::Dead)) =
+        state
+    {
+        // Already settled by an earlier run of this delivery: release it, send nothing.
+        return store.complete_delivery(d, state, "").await;
+    }
+    if d.is_cleanup() {
+        return super::cleanup::clean_up(store, ctx, app, &record, d).await;
     }
     match record.message {
         MessageKind::Request | MessageKind::Notification => {
@@ -302,12 +311,12 @@ async fn send_upstream<S: Store>(
     record_outcome(store, ctx, d, outcome).await
 }
 
-fn count(platform: PlatformKind, outcome: &'static str) {
+pub(super) fn count(platform: PlatformKind, outcome: &'static str) {
     metrics::counter!(crate::telemetry::DELIVERIES, "platform" => platform.as_str(), "outcome" => outcome)
         .increment(1);
 }
 
-async fn record_outcome<S: Store>(
+pub(super) async fn record_outcome<S: Store>(
     store: &S,
     ctx: &WorkerContext,
     d: &Delivery,

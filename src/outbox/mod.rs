@@ -13,6 +13,7 @@
 //! - At shutdown a worker finishes the delivery in hand and hands the rest of its batch
 //!   back to the outbox.
 
+mod cleanup;
 mod deliver;
 pub mod expiry;
 mod worker;
@@ -31,6 +32,8 @@ use crate::store::AnyStore;
 pub struct WorkerContext {
     pub config: Arc<Config>,
     pub http: reqwest::Client,
+    /// mixi's Graph API tokens, per app.
+    pub mixi_tokens: Arc<crate::platform::mixi_graph::MixiTokens>,
 }
 
 impl WorkerContext {
@@ -39,6 +42,7 @@ impl WorkerContext {
         Self {
             http: crate::platform::client::http_client(timeout),
             config,
+            mixi_tokens: Arc::default(),
         }
     }
 }

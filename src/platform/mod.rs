@@ -11,6 +11,7 @@
 pub mod app_server;
 pub mod client;
 pub mod mixi;
+pub mod mixi_graph;
 pub mod mobage;
 pub mod oauth;
 pub mod opensocial;

@@ -19,7 +19,7 @@ use crate::domain::entry::{Entry, TIMESTAMP_WINDOW_SECS};
 use crate::domain::{
     App, GraphView, InboxItem, MixiActivity, PeopleDirectory, SessionKey, Uid, UserList,
 };
-use crate::store::{Graph, Inboxes, Sessions, StoreError};
+use crate::store::{Graph, Inboxes, Requests, Sessions, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnterError {
@@ -72,7 +72,7 @@ async fn session_for<S: Sessions>(
 /// A verified container entry: the nonce claimed, the viewer mapped, marked as a user of
 /// the app, given a session, their graph refreshed.
 #[tracing::instrument(name = "canvas_enter", skip_all, fields(api_key = %app.api_key))]
-pub async fn enter<S: Sessions + Graph>(
+pub async fn enter<S: Sessions + Graph + Requests>(
     store: &S,
     people: &impl PeopleDirectory,
     app: &App,
@@ -91,6 +91,7 @@ pub async fn enter<S: Sessions + Graph>(
         None => None,
     };
     store.set_installed(&app.api_key, uid, true).await?;
+    launched(store, app, uid).await;
     let (session, expires_ms) = session_for(store, app, uid).await?;
     let view = store.view(&app.api_key, uid, true).await?;
     let view = match current_view(store, people, app, view.clone(), RefreshCause::Forced).await {
@@ -107,6 +108,31 @@ pub async fn enter<S: Sessions + Graph>(
         expires_ms,
         view,
     })
+}
+
+/// mixi (`notify.md`): the viewer launched the app, so the requests mixi holds for them can
+/// no longer be accepted; each is deleted once every one of its recipients has launched.
+/// A failure here is logged, never the viewer's problem (expiry deletes them anyway).
+async fn launched(store: &impl Requests, app: &App, uid: Uid) {
+    if app.platform.mixi_graph().is_none() {
+        return;
+    }
+    let held = match store.take_held(&app.api_key, uid).await {
+        Ok(held) => held,
+        Err(e) => {
+            tracing::warn!(error = %e, "mixi: held requests unreadable on launch");
+            return;
+        }
+    };
+    for (from, id) in held {
+        match store.recipient_launched(&app.api_key, from, id, uid).await {
+            Ok(true) => {
+                tracing::info!(api_key = %app.api_key, from = %from, request_id = id, "mixi request to be deleted: every recipient launched the app")
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "mixi: a launch not recorded on its request"),
+        }
+    }
 }
 
 /// A click inside a rendered page: the bridge token's viewer, their current view.

@@ -306,11 +306,38 @@ pub async fn complete(
             {
                 chosen.push(Uid::parse(raw.trim()).ok_or(ConfirmError::UnknownMixiUser)?);
             }
+            // With mixi's Graph API configured, the request is deleted at mixi once every
+            // recipient launched the app, or when it expires (`notify.md`).
+            let cleanup_at_ms = page
+                .app
+                .platform
+                .mixi_graph()
+                .map(|g| super::now_ms() + g.request_ttl_secs as i64 * 1000);
+            let held: Vec<Uid> = chosen
+                .iter()
+                .copied()
+                .filter(|u| page.record.recipients.iter().any(|r| r.uid == *u))
+                .collect();
             let settlement = Settlement::Mixi {
                 platform_request_id: request_id.to_string(),
                 chosen,
+                cleanup_at_ms,
             };
-            settle(store, page, settlement, true).await
+            let settled = settle(store, page, settlement, true).await?;
+            if let Some(until) = cleanup_at_ms {
+                let r = &settled.page.record;
+                for uid in held {
+                    // Not atomic with the settlement (another partition): a missed one
+                    // still goes at expiry.
+                    if let Err(e) = store
+                        .hold_for_recipient(&r.api_key, uid, r.from, r.id, until)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "mixi: a held request not indexed for its recipient; deleted at expiry");
+                    }
+                }
+            }
+            Ok(settled)
         }
         Some("error") => {
             let code: String = fields

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use crate::domain::{
-    rfc3339_ms, App, DeadLetter, OutboxCounts, RecipientView, RequestRecord, RequestStatus, Uid,
+    rfc3339_ms, App, DeadLetter, DeliveryState, OutboxCounts, RecipientView, RequestRecord,
+    RequestStatus, Uid,
 };
 use crate::store::{Outbox, Requests, StoreError};
 
@@ -27,6 +28,9 @@ pub struct RequestView {
     pub expires_at: String,
     pub platform_request_id: Option<String>,
     pub recipients: Vec<RecipientView>,
+    /// mixi: the deletion of the request mixi holds (`pending` while held).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_cleanup: Option<DeliveryState>,
 }
 
 impl From<RequestRecord> for RequestView {
@@ -43,6 +47,7 @@ impl From<RequestRecord> for RequestView {
             expires_at: rfc3339_ms(record.expires_at_ms),
             platform_request_id: record.platform_request_id,
             recipients: record.recipients,
+            platform_cleanup: record.cleanup,
         }
     }
 }

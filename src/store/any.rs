@@ -86,6 +86,28 @@ impl Requests for AnyStore {
     async fn publish(&self, op: &PublishOp) -> Res<Result<(), PublishRefusal>> {
         delegate!(self, s => s.publish(op))
     }
+    async fn hold_for_recipient(
+        &self,
+        api_key: &ApiKey,
+        recipient: Uid,
+        from: Uid,
+        id: u64,
+        until_ms: i64,
+    ) -> Res<()> {
+        delegate!(self, s => s.hold_for_recipient(api_key, recipient, from, id, until_ms))
+    }
+    async fn take_held(&self, api_key: &ApiKey, recipient: Uid) -> Res<Vec<(Uid, u64)>> {
+        delegate!(self, s => s.take_held(api_key, recipient))
+    }
+    async fn recipient_launched(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        id: u64,
+        recipient: Uid,
+    ) -> Res<bool> {
+        delegate!(self, s => s.recipient_launched(api_key, from, id, recipient))
+    }
 }
 
 impl Graph for AnyStore {

@@ -13,7 +13,8 @@
 //! - Schema 3 added notifications and stories: the record field `k` (absent for requests)
 //!   and `sj` (a story's JSON), allocation counters `q:..:nYYYYMMDD` and `q:..:fYYYYMMDD`,
 //!   template bundles (`tb`), sandbox feeds (`feed`), and mixi's notices and activities
-//!   waiting for a canvas page (`mn`, `ma`), each list with its seen-set.
+//!   waiting for a canvas page (`mn`, `ma`), each list with its seen-set, and the requests
+//!   mixi holds per recipient (`mh`; a request's own clean-up state is its `r:{from}`).
 
 use crate::domain::{ApiKey, SessionKey, Uid, UserList};
 
@@ -218,6 +219,12 @@ impl Keys {
                 format!("{}:win-act:{api_key}:{actor}", self.tag(api_key, *actor))
             }
         }
+    }
+
+    /// Hash `from:id` -> until (ms): the requests mixi holds for this recipient, until each
+    /// is deleted (expiring with the longest of them).
+    pub fn mixi_held(&self, api_key: &ApiKey, uid: Uid) -> String {
+        format!("{}:mh:{api_key}:{uid}", self.tag(api_key, uid))
     }
 
     /// List of JSON inbox items, newest first.

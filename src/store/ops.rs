@@ -128,6 +128,9 @@ pub enum Settlement {
     Mixi {
         platform_request_id: String,
         chosen: Vec<Uid>,
+        /// When mixi's Graph API is configured: when the request is deleted at mixi at the
+        /// latest (ms); each recipient's launch may delete it sooner.
+        cleanup_at_ms: Option<i64>,
     },
 }
 

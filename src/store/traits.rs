@@ -88,6 +88,31 @@ pub trait Requests: Clone + Send + Sync + 'static {
         &self,
         op: &PublishOp,
     ) -> impl Future<Output = Res<Result<(), PublishRefusal>>> + Send;
+    /// mixi: remembers, in `recipient`'s partition, that mixi holds request (`from`, `id`)
+    /// for them until `until_ms`.
+    fn hold_for_recipient(
+        &self,
+        api_key: &ApiKey,
+        recipient: Uid,
+        from: Uid,
+        id: u64,
+        until_ms: i64,
+    ) -> impl Future<Output = Res<()>> + Send;
+    /// mixi: the requests held for `recipient`, forgotten as they are read.
+    fn take_held(
+        &self,
+        api_key: &ApiKey,
+        recipient: Uid,
+    ) -> impl Future<Output = Res<Vec<(Uid, u64)>>> + Send;
+    /// mixi: `recipient` launched the app. Once every recipient mixi delivered the request
+    /// to has, its deletion is queued (true when this call queued it).
+    fn recipient_launched(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        id: u64,
+        recipient: Uid,
+    ) -> impl Future<Output = Res<bool>> + Send;
     /// The ids of `from`'s latest requests (at most 100 are kept), newest first.
     fn recent_requests(
         &self,

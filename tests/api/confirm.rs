@@ -8,6 +8,7 @@ use crate::helpers::*;
 
 mod expiry;
 mod mixi;
+mod mixi_cleanup;
 mod people;
 mod redirects;
 mod tokens;

@@ -11,6 +11,7 @@ use crate::helpers::RedisServer;
 mod backends;
 mod graph;
 
+mod mixi;
 mod outbox;
 mod publish;
 use self::outbox::{claim_all, outbox_conformance};
@@ -390,4 +391,5 @@ pub async fn conformance<S: Store>(store: S) {
         .is_none());
     outbox_conformance(&store, &a, &s).await;
     publish::publish_conformance(&store).await;
+    mixi::mixi_conformance(&store).await;
 }

@@ -50,6 +50,12 @@ struct Inner {
     /// the list's own limit (as on Redis).
     list_seen: HashMap<(UserList, ApiKey, Uid), VecDeque<(Uid, u64)>>,
     bundles: HashMap<ApiKey, HashMap<u64, TemplateBundle>>,
+    /// mixi: (app, recipient) -> the requests mixi holds for them.
+    held: HashMap<UserKey, Vec<(Uid, u64)>>,
+    /// mixi: request -> its recipients who launched the app since.
+    launched: HashMap<(ApiKey, Uid, u64), HashSet<Uid>>,
+    /// mixi: request -> when it is deleted at mixi at the latest (ms).
+    cleanup_due: HashMap<(ApiKey, Uid, u64), i64>,
     /// session key -> signatures of its calls without call_id, oldest first (bounded).
     replays: HashMap<String, (HashSet<String>, VecDeque<String>)>,
 }
@@ -113,6 +119,45 @@ fn give_back(inner: &mut Inner, record: &RequestRecord, quota_day: String, n: u3
     let quota_key = (record.api_key.clone(), record.from, quota_day);
     if let Some(used) = inner.quota.get_mut(&quota_key) {
         *used = used.saturating_sub(n);
+    }
+}
+
+impl MemoryStore {
+    /// Queues the deletion at the platform of the request `key` (a delivery to its sender).
+    fn queue_cleanup(&self, inner: &mut Inner, key: &(ApiKey, Uid, u64)) {
+        inner.next_handle += 1;
+        let handle = inner.next_handle.to_string();
+        inner.outbox.push_back(Delivery {
+            api_key: key.0.clone(),
+            from: key.1,
+            id: key.2,
+            to: key.1,
+            attempt: 0,
+            handle,
+        });
+        self.wakeup.notify_waiters();
+    }
+}
+
+/// Records what became of a delivery on its request: a recipient's state, or (a delivery
+/// to the sender) the request's clean-up at the platform.
+fn record_state(inner: &mut Inner, d: &Delivery, state: Option<DeliveryState>, detail: &str) {
+    let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) else {
+        return;
+    };
+    if d.is_cleanup() {
+        if let Some(state) = state {
+            req.cleanup = Some(state);
+        }
+        return;
+    }
+    if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
+        if let Some(state) = state {
+            r.state = state;
+        }
+        if !detail.is_empty() {
+            r.detail = detail.to_string();
+        }
     }
 }
 
@@ -271,6 +316,7 @@ impl Requests for MemoryStore {
                 token_hash: r.token_hash.clone(),
                 quota_day: op.quota_day.clone(),
                 platform_request_id: None,
+                cleanup: None,
                 recipients: op
                     .recipients
                     .iter()
@@ -334,6 +380,7 @@ impl Requests for MemoryStore {
         }
         let mut refund = 0u32;
         let mut enqueue_to = Vec::new();
+        let mut cleanup_at = None;
         match settlement {
             Settlement::Send { enqueue } => {
                 req.status = RequestStatus::Sent;
@@ -351,9 +398,16 @@ impl Requests for MemoryStore {
             Settlement::Mixi {
                 platform_request_id,
                 chosen,
+                cleanup_at_ms,
             } => {
                 req.status = RequestStatus::Sent;
                 req.platform_request_id = Some(platform_request_id.clone());
+                if let Some(at) =
+                    cleanup_at_ms.filter(|_| !chosen.is_empty() && !platform_request_id.is_empty())
+                {
+                    req.cleanup = Some(DeliveryState::Pending);
+                    cleanup_at = Some(at);
+                }
                 for r in &mut req.recipients {
                     if chosen.contains(&r.uid) {
                         r.state = DeliveryState::Delivered;
@@ -367,6 +421,9 @@ impl Requests for MemoryStore {
         }
         let quota_day = req.quota_day.clone();
         give_back(&mut inner, record, quota_day, refund);
+        if let Some(at) = cleanup_at {
+            inner.cleanup_due.insert(key.clone(), at);
+        }
         for to in &enqueue_to {
             inner.next_handle += 1;
             let handle = inner.next_handle.to_string();
@@ -391,13 +448,19 @@ impl Requests for MemoryStore {
         now_ms: i64,
         max: usize,
     ) -> Result<Vec<(ApiKey, Uid, u64)>, StoreError> {
-        Ok(self
-            .lock()
+        let inner = self.lock();
+        let cleanups = inner
+            .cleanup_due
+            .iter()
+            .filter(|(_, at)| **at <= now_ms)
+            .map(|(k, _)| k.clone());
+        Ok(inner
             .requests
             .values()
             .filter(|r| r.status == RequestStatus::Pending && r.expires_at_ms <= now_ms)
-            .take(max)
             .map(|r| (r.api_key.clone(), r.from, r.id))
+            .chain(cleanups)
+            .take(max)
             .collect())
     }
 
@@ -408,9 +471,16 @@ impl Requests for MemoryStore {
     ) -> Result<Option<u32>, StoreError> {
         let mut inner = self.lock();
         let key = (record.api_key.clone(), record.from, record.id);
+        let cleanup_due = inner.cleanup_due.get(&key).is_some_and(|at| *at <= now_ms);
         let Some(req) = inner.requests.get_mut(&key) else {
             return Ok(None);
         };
+        if cleanup_due && req.cleanup == Some(DeliveryState::Pending) {
+            req.cleanup = Some(DeliveryState::Queued);
+            inner.cleanup_due.remove(&key);
+            self.queue_cleanup(&mut inner, &key);
+            return Ok(None);
+        }
         if req.status != RequestStatus::Pending || req.expires_at_ms > now_ms {
             return Ok(None);
         }
@@ -457,6 +527,7 @@ impl Requests for MemoryStore {
                     .map(|q| q.counter.clone())
                     .unwrap_or_default(),
                 platform_request_id: None,
+                cleanup: None,
                 recipients: op
                     .recipients
                     .iter()
@@ -483,6 +554,69 @@ impl Requests for MemoryStore {
         drop(inner);
         self.wakeup.notify_waiters();
         Ok(Ok(()))
+    }
+
+    async fn hold_for_recipient(
+        &self,
+        api_key: &ApiKey,
+        recipient: Uid,
+        from: Uid,
+        id: u64,
+        _until_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let held = inner.held.entry((api_key.clone(), recipient)).or_default();
+        if !held.contains(&(from, id)) {
+            held.push((from, id));
+        }
+        Ok(())
+    }
+
+    async fn take_held(
+        &self,
+        api_key: &ApiKey,
+        recipient: Uid,
+    ) -> Result<Vec<(Uid, u64)>, StoreError> {
+        Ok(self
+            .lock()
+            .held
+            .remove(&(api_key.clone(), recipient))
+            .unwrap_or_default())
+    }
+
+    async fn recipient_launched(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        id: u64,
+        recipient: Uid,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let key = (api_key.clone(), from, id);
+        let Some(req) = inner.requests.get(&key) else {
+            return Ok(false);
+        };
+        if req.cleanup != Some(DeliveryState::Pending) {
+            return Ok(false);
+        }
+        let waiting_for: Vec<Uid> = req
+            .recipients
+            .iter()
+            .filter(|r| r.state == DeliveryState::Delivered)
+            .map(|r| r.uid)
+            .collect();
+        let launched = inner.launched.entry(key.clone()).or_default();
+        launched.insert(recipient);
+        if !waiting_for.iter().all(|u| launched.contains(u)) {
+            return Ok(false);
+        }
+        inner.launched.remove(&key);
+        inner.cleanup_due.remove(&key);
+        if let Some(req) = inner.requests.get_mut(&key) {
+            req.cleanup = Some(DeliveryState::Queued);
+        }
+        self.queue_cleanup(&mut inner, &key);
+        Ok(true)
     }
 
     async fn recent_requests(
@@ -556,11 +690,7 @@ impl Outbox for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
         inner.in_flight.remove(&d.handle);
-        if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
-            if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
-                r.detail = reason.to_string();
-            }
-        }
+        record_state(&mut inner, d, None, reason);
         inner.next_handle += 1;
         let handle = inner.next_handle.to_string();
         inner.delayed.push((
@@ -582,12 +712,7 @@ impl Outbox for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
         inner.in_flight.remove(&d.handle);
-        if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
-            if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
-                r.state = DeliveryState::Dead;
-                r.detail = last_error.to_string();
-            }
-        }
+        record_state(&mut inner, d, Some(DeliveryState::Dead), last_error);
         inner
             .dead
             .push_front(DeadLetter::new(d, last_error, now_ms));
@@ -602,14 +727,7 @@ impl Outbox for MemoryStore {
         detail: &str,
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        if let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) {
-            if let Some(r) = req.recipients.iter_mut().find(|r| r.uid == d.to) {
-                r.state = state;
-                if !detail.is_empty() {
-                    r.detail = detail.to_string();
-                }
-            }
-        }
+        record_state(&mut inner, d, Some(state), detail);
         inner.in_flight.remove(&d.handle);
         Ok(())
     }

@@ -143,6 +143,9 @@ pub fn record_from_fields(
         quota_day: get("qd"),
         platform_request_id: f.get("pr").cloned(),
         recipients,
+        cleanup: f
+            .get(&format!("r:{from}"))
+            .and_then(|s| DeliveryState::parse(s)),
     })
 }
 

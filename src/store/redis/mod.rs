@@ -61,8 +61,6 @@ pub const RECLAIM_IDLE: Duration = Duration::from_secs(30);
 const PROMOTE_EVERY: Duration = Duration::from_millis(250);
 /// How often every partition's stream is read even without a wake-up message.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
-/// How long an inbox (and its seen-set) lives after its last delivery.
-
 /// What every copy of one store shares, whichever runtime it runs on.
 struct Shared {
     settings: StoreSettings,

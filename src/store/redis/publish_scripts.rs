@@ -1,5 +1,5 @@
-//! The scripts of notifications, stories and per-user lists, with one typed argument
-//! builder each (as [`super::scripts`] does for requests).
+//! The scripts of notifications, stories, per-user lists and mixi's request clean-up, with
+//! one typed argument builder each (as [`super::scripts`] does for requests).
 //!
 //! Invariant: every key a builder passes shares one hash tag (the sender's partition, the
 //! list owner's, or for bundles the app's), so each script runs unchanged on Redis Cluster.
@@ -21,6 +21,12 @@ pub static PUBLISH: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("lua/publish.lua")));
 pub static BUNDLE_REGISTER: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("lua/bundle_register.lua")));
+pub static MIXI_HOLD: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/mixi_hold.lua")));
+pub static MIXI_TAKE_HELD: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/mixi_take_held.lua")));
+pub static MIXI_LAUNCHED: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/mixi_launched.lua")));
 
 /// KEYS: the recipient's list and its seen-set. ARGV: "from:id", item JSON, limit, ttl,
 /// now (ms).
@@ -95,5 +101,51 @@ pub fn bundle_register(
         .arg(id)
         .arg(bundle_json)
         .arg(BUNDLE_LIMIT);
+    inv
+}
+
+/// KEYS: the recipient's held requests. ARGV: "from:id", until (ms), ttl (s).
+pub fn mixi_hold(
+    keys: &Keys,
+    api: &ApiKey,
+    recipient: Uid,
+    from: Uid,
+    id: u64,
+    until_ms: i64,
+) -> ScriptInvocation<'static> {
+    let ttl = ((until_ms - now_ms()).max(0) / 1000) as u64 + 86_400;
+    let mut inv = MIXI_HOLD.prepare_invoke();
+    inv.key(keys.mixi_held(api, recipient))
+        .arg(format!("{from}:{id}"))
+        .arg(until_ms)
+        .arg(ttl);
+    inv
+}
+
+/// KEYS: the recipient's held requests.
+pub fn mixi_take_held(keys: &Keys, api: &ApiKey, recipient: Uid) -> ScriptInvocation<'static> {
+    let mut inv = MIXI_TAKE_HELD.prepare_invoke();
+    inv.key(keys.mixi_held(api, recipient));
+    inv
+}
+
+/// KEYS: request, expiring set, outbox (the sender's partition). ARGV: api_key, from, id,
+/// recipient, wake-up channel.
+pub fn mixi_launched(
+    keys: &Keys,
+    api: &ApiKey,
+    from: Uid,
+    id: u64,
+    recipient: Uid,
+) -> ScriptInvocation<'static> {
+    let mut inv = MIXI_LAUNCHED.prepare_invoke();
+    inv.key(keys.request(api, from, id))
+        .key(keys.expiring_of(api, from))
+        .key(keys.outbox_of(api, from))
+        .arg(api.as_str())
+        .arg(from.get())
+        .arg(id)
+        .arg(recipient.get())
+        .arg(keys.wakeup_channel());
     inv
 }

@@ -9,6 +9,18 @@ use crate::store::ops::*;
 use crate::store::traits::*;
 use crate::store::StoreError;
 
+impl RedisStore {
+    /// Deliveries were queued in the sender's partition: read it on the next claim.
+    fn woke(&self, api: &ApiKey, from: Uid) {
+        self.shared
+            .hot_partitions
+            .lock()
+            .expect("lock")
+            .insert(self.shared.keys.partition(api, from));
+        self.shared.wakeup.notify_waiters();
+    }
+}
+
 impl Requests for RedisStore {
     async fn send_request(
         &self,
@@ -144,6 +156,10 @@ impl Requests for RedisStore {
         let reply: Vec<String> = self.run_script(&inv).await?;
         match first_word(&reply) {
             "OK" => Ok(Some(reply.get(1).and_then(|r| r.parse().ok()).unwrap_or(0))),
+            "CLEANUP" => {
+                self.woke(&record.api_key, record.from);
+                Ok(None)
+            }
             "MISSING" | "DONE" | "NOTYET" => Ok(None),
             other => Err(corrupt(format!("expire script answered {other}"))),
         }
@@ -168,6 +184,52 @@ impl Requests for RedisStore {
             "ID_TAKEN" => Ok(Err(PublishRefusal::IdTaken)),
             other => Err(corrupt(format!("publish script answered {other}"))),
         }
+    }
+
+    async fn hold_for_recipient(
+        &self,
+        api_key: &ApiKey,
+        recipient: Uid,
+        from: Uid,
+        id: u64,
+        until_ms: i64,
+    ) -> Result<(), StoreError> {
+        let inv =
+            publish_scripts::mixi_hold(&self.shared.keys, api_key, recipient, from, id, until_ms);
+        self.run_script::<i64>(&inv).await.map(|_| ())
+    }
+
+    async fn take_held(
+        &self,
+        api_key: &ApiKey,
+        recipient: Uid,
+    ) -> Result<Vec<(Uid, u64)>, StoreError> {
+        let inv = publish_scripts::mixi_take_held(&self.shared.keys, api_key, recipient);
+        let members: Vec<String> = self.run_script(&inv).await?;
+        members
+            .iter()
+            .map(|m| {
+                m.split_once(':')
+                    .and_then(|(f, i)| Some((Uid::parse(f)?, i.parse().ok()?)))
+                    .ok_or_else(|| corrupt(format!("held member `{m}`")))
+            })
+            .collect()
+    }
+
+    async fn recipient_launched(
+        &self,
+        api_key: &ApiKey,
+        from: Uid,
+        id: u64,
+        recipient: Uid,
+    ) -> Result<bool, StoreError> {
+        let inv = publish_scripts::mixi_launched(&self.shared.keys, api_key, from, id, recipient);
+        let reply: Vec<String> = self.run_script(&inv).await?;
+        let queued = first_word(&reply) == "QUEUED";
+        if queued {
+            self.woke(api_key, from);
+        }
+        Ok(queued)
     }
 
     async fn recent_requests(

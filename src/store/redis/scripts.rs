@@ -222,21 +222,29 @@ pub fn settle(
     now_ms: i64,
 ) -> ScriptInvocation<'static> {
     let (api, from, id) = (&record.api_key, record.from, record.id);
-    let (action, enqueue, platform_id, detail, chosen): (&str, bool, &str, &str, &[Uid]) =
-        match settlement {
-            Settlement::Send { enqueue } => ("send", *enqueue, "", "", &[]),
-            Settlement::Cancel { detail } => ("cancel", false, "", detail.as_str(), &[]),
-            Settlement::Mixi {
-                platform_request_id,
-                chosen,
-            } => (
-                "mixi",
-                false,
-                platform_request_id.as_str(),
-                "not chosen in the mixi dialog",
-                chosen.as_slice(),
-            ),
-        };
+    let (action, enqueue, platform_id, detail, chosen, cleanup): (
+        &str,
+        bool,
+        &str,
+        &str,
+        &[Uid],
+        Option<i64>,
+    ) = match settlement {
+        Settlement::Send { enqueue } => ("send", *enqueue, "", "", &[], None),
+        Settlement::Cancel { detail } => ("cancel", false, "", detail.as_str(), &[], None),
+        Settlement::Mixi {
+            platform_request_id,
+            chosen,
+            cleanup_at_ms,
+        } => (
+            "mixi",
+            false,
+            platform_request_id.as_str(),
+            "not chosen in the mixi dialog",
+            chosen.as_slice(),
+            *cleanup_at_ms,
+        ),
+    };
     let mut inv = SETTLE.prepare_invoke();
     inv.key(keys.request(api, from, id))
         .key(keys.outbox_of(api, from))
@@ -250,7 +258,8 @@ pub fn settle(
         .arg(id)
         .arg(flag(enqueue))
         .arg(platform_id)
-        .arg(detail);
+        .arg(detail)
+        .arg(cleanup.map(|t| t.to_string()).unwrap_or_default());
     for uid in chosen {
         inv.arg(uid.get());
     }
@@ -326,16 +335,22 @@ pub fn expiring_member(api_key: &ApiKey, from: Uid, id: u64) -> String {
     format!("{api_key}:{from}:{id}")
 }
 
-/// KEYS: request, quota of its day, expiring set. ARGV: now_ms, member, detail.
+/// KEYS: request, quota of its day, expiring set, outbox. ARGV: now_ms, member, detail,
+/// api_key, from, id, wake-up channel.
 pub fn expire(keys: &Keys, record: &RequestRecord, now_ms: i64) -> ScriptInvocation<'static> {
     let (api, from) = (&record.api_key, record.from);
     let mut inv = EXPIRE.prepare_invoke();
     inv.key(keys.request(api, from, record.id))
         .key(keys.quota(api, from, &record.quota_day))
         .key(keys.expiring_of(api, from))
+        .key(keys.outbox_of(api, from))
         .arg(now_ms)
         .arg(expiring_member(api, from, record.id))
-        .arg("the confirmation page expired unconfirmed");
+        .arg("the confirmation page expired unconfirmed")
+        .arg(api.as_str())
+        .arg(from.get())
+        .arg(record.id)
+        .arg(keys.wakeup_channel());
     inv
 }
 

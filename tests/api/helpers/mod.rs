@@ -9,6 +9,7 @@ pub mod config;
 pub mod container;
 pub mod fbml_app;
 pub mod legacy;
+pub mod mixi_graph;
 pub mod people;
 pub mod process;
 pub mod redis;

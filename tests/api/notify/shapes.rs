@@ -238,7 +238,9 @@ async fn feed_refusals_carry_facebooks_codes() {
         r#"["{*actor*} fed {*target*} a {*food*}."]"#,
     )
     .await;
-    let cases: Vec<(&str, Vec<(&str, &str)>, i64, &str)> = vec![
+    /// (method, parameters, code, error_msg)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, i64, &'a str);
+    let cases: Vec<Case> = vec![
         ("feed.registerTemplateBundle", vec![("one_line_story_templates", "[oops")], 144, "Malformed JSON string"),
         ("feed.registerTemplateBundle", vec![("one_line_story_templates", "[]")], 100, "Invalid parameter"),
         ("feed.registerTemplateBundle", vec![], 100, "Invalid parameter"),

@@ -1,16 +1,25 @@
 -- Expires a pending request whose confirmation page outlived its life: its quota is given
 -- back and its recipients are dropped. Run by the delivery workers' sweeper; at most one
 -- settlement (this or the sender's) ever wins.
+-- A request mixi still holds past its clean-up time has its deletion queued instead.
 -- KEYS[1] request hash  KEYS[2] quota counter of its day  KEYS[3] the partition's expiring set
--- ARGV[1] now (ms)  ARGV[2] expiring-set member  ARGV[3] detail
--- Returns {"OK", refunded} | {"MISSING"} | {"DONE", status} | {"NOTYET"}
-local r = redis.call('HMGET', KEYS[1], 'st', 'ex', 'rc')
+-- KEYS[4] the partition's outbox stream
+-- ARGV[1] now (ms)  ARGV[2] expiring-set member  ARGV[3] detail  ARGV[4] api_key
+-- ARGV[5] from  ARGV[6] id  ARGV[7] wake-up channel
+-- Returns {"OK", refunded} | {"MISSING"} | {"DONE", status} | {"NOTYET"} | {"CLEANUP"}
+local r = redis.call('HMGET', KEYS[1], 'st', 'ex', 'rc', 'r:' .. ARGV[5])
 if not r[1] then
   redis.call('ZREM', KEYS[3], ARGV[2])
   return {'MISSING'}
 end
 if r[1] ~= 'pending' then
   redis.call('ZREM', KEYS[3], ARGV[2])
+  if r[4] == 'pending' then
+    redis.call('HSET', KEYS[1], 'r:' .. ARGV[5], 'queued')
+    redis.call('XADD', KEYS[4], '*', 'api', ARGV[4], 'from', ARGV[5], 'id', ARGV[6], 'to', ARGV[5], 'n', '0')
+    redis.call('PUBLISH', ARGV[7], KEYS[4])
+    return {'CLEANUP'}
+  end
   return {'DONE', r[1]}
 end
 if tonumber(r[2]) > tonumber(ARGV[1]) then return {'NOTYET'} end

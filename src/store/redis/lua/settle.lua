@@ -4,7 +4,9 @@
 -- KEYS[4] the partition's expiring set (the settled request leaves it)
 -- ARGV[1] "send" | "cancel" | "mixi"  ARGV[2] now (ms)  ARGV[3] wake-up channel
 -- ARGV[4] api_key  ARGV[5] from  ARGV[6] id  ARGV[7] enqueue deliveries "1"/"0"
--- ARGV[8] platform request id  ARGV[9] detail  ARGV[10..] recipients chosen (mixi)
+-- ARGV[8] platform request id  ARGV[9] detail
+-- ARGV[10] (mixi) when the request must be deleted at mixi at the latest (ms), or "" when
+-- mixi's Graph API is not configured  ARGV[11..] recipients chosen (mixi)
 -- Returns {"OK", refunded} | {"MISSING"} | {"DONE", status} | {"EXPIRED"}
 local r = redis.call('HMGET', KEYS[1], 'st', 'ex', 'rc')
 if not r[1] then return {'MISSING'} end
@@ -35,8 +37,15 @@ if ARGV[1] == 'cancel' then
   refund = #rc
 elseif ARGV[1] == 'mixi' then
   local chosen = {}
-  for i = 10, #ARGV do chosen[ARGV[i]] = true end
+  for i = 11, #ARGV do chosen[ARGV[i]] = true end
   redis.call('HSET', KEYS[1], 'st', 'sent', 'sa', ARGV[2], 'pr', ARGV[8])
+  if ARGV[10] ~= '' and ARGV[8] ~= '' and #ARGV > 10 then
+    -- Held by mixi until every recipient launched the app, or until it expires: its
+    -- clean-up state is kept under the sender's own uid (never a recipient), and the
+    -- sweeper finds it in the expiring set.
+    redis.call('HSET', KEYS[1], 'r:' .. ARGV[5], 'pending')
+    redis.call('ZADD', KEYS[4], ARGV[10], ARGV[4] .. ':' .. ARGV[5] .. ':' .. ARGV[6])
+  end
   for _, uid in ipairs(rc) do
     if chosen[uid] then
       redis.call('HSET', KEYS[1], 'r:' .. uid, 'delivered')
