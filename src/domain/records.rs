@@ -136,6 +136,11 @@ pub struct RequestRecord {
 }
 
 impl RequestRecord {
+    /// Whether `d` is this request's clean-up at the platform rather than a message.
+    pub fn cleans_up(&self, d: &Delivery) -> bool {
+        self.message == MessageKind::Request && d.to == self.from
+    }
+
     /// The status as of `now_ms`: a pending request past its expiry reads as expired.
     pub fn status_at(&self, now_ms: i64) -> RequestStatus {
         if self.status == RequestStatus::Pending && now_ms >= self.expires_at_ms {
@@ -146,9 +151,10 @@ impl RequestRecord {
     }
 }
 
-/// One message to one recipient, identified by (app, sender, request, recipient). A
-/// delivery "to" its own sender is the request's clean-up at the platform (mixi's Graph
-/// API delete): no request is ever addressed to its sender.
+/// One message to one recipient, identified by (app, sender, request, recipient). On a
+/// request, a delivery "to" its own sender is the request's clean-up at the platform
+/// (mixi's Graph API delete): no request is ever addressed to its sender (see
+/// [`RequestRecord::cleans_up`]; a story's one delivery does go to its actor).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
     pub api_key: ApiKey,
@@ -159,13 +165,6 @@ pub struct Delivery {
     pub attempt: u32,
     /// Where the backend keeps it while it is in flight (stream entry id on Redis).
     pub handle: String,
-}
-
-impl Delivery {
-    /// The request's clean-up at the platform, not a message to a recipient.
-    pub fn is_cleanup(&self) -> bool {
-        self.to == self.from
-    }
 }
 
 /// What a rate window is counted per.

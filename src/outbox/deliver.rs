@@ -95,7 +95,8 @@ async fn deliver_once<S: Store>(
             .dead_letter(d, "request no longer stored", now_ms())
             .await;
     };
-    let state = if d.is_cleanup() {
+    let cleanup = record.cleans_up(d);
+    let state = if cleanup {
         record.cleanup
     } else {
         record
@@ -110,7 +111,7 @@ async fn deliver_once<S: Store>(
         // Already settled by an earlier run of this delivery: release it, send nothing.
         return store.complete_delivery(d, state, "").await;
     }
-    if d.is_cleanup() {
+    if cleanup {
         return super::cleanup::clean_up(store, ctx, app, &record, d).await;
     }
     match record.message {

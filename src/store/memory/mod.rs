@@ -145,7 +145,7 @@ fn record_state(inner: &mut Inner, d: &Delivery, state: Option<DeliveryState>, d
     let Some(req) = inner.requests.get_mut(&(d.api_key.clone(), d.from, d.id)) else {
         return;
     };
-    if d.is_cleanup() {
+    if req.cleans_up(d) {
         if let Some(state) = state {
             req.cleanup = Some(state);
         }

@@ -145,6 +145,7 @@ pub fn record_from_fields(
         recipients,
         cleanup: f
             .get(&format!("r:{from}"))
+            .filter(|_| message == MessageKind::Request)
             .and_then(|s| DeliveryState::parse(s)),
     })
 }

@@ -317,3 +317,43 @@ async fn old_facebook_links_lead_into_the_app_from_the_sandbox_inbox() {
     );
     assert_eq!(call.get("fb_sig_user"), Some("1002"));
 }
+
+#[tokio::test]
+async fn notifications_and_stories_on_a_cluster() {
+    let app = spawn_app_with(Backend::Cluster, |t| t).await;
+    app.seed_profiles(APP_KEY).await;
+    let session = app.session(1001).await;
+    let a = app
+        .call_method(
+            &session,
+            "notifications.send",
+            "JSON",
+            &[("to_ids", "1002,1003,1004"), ("notification", "hi all")],
+        )
+        .await;
+    assert_eq!(a.body, "\"1002,1003,1004\"");
+    let a = app
+        .call_method(
+            &session,
+            "feed.publishTemplatizedAction",
+            "JSON",
+            &[
+                ("title_template", "{actor} greeted {target}"),
+                ("target_ids", "1002,1003"),
+            ],
+        )
+        .await;
+    assert_eq!(a.body, "[true]");
+    for uid in [1002, 1003, 1004] {
+        let inbox = app.wait_inbox(APP_KEY, uid, 1).await;
+        assert_eq!(inbox["items"][0]["item"], "notification", "{uid}: {inbox}");
+    }
+    let feed = wait_json(&app, &format!("/sandbox/{APP_KEY}/feed/1001"), |v| {
+        items(v) >= 1
+    })
+    .await;
+    assert_eq!(
+        feed["items"][0]["title"],
+        "Ann Lee greeted Alice Smith and Bob Jones"
+    );
+}

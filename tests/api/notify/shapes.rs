@@ -307,3 +307,59 @@ async fn an_app_keeps_at_most_100_bundles() {
         .await;
     assert_eq!(a.error_code(), Some(810), "{}", a.body);
 }
+
+#[tokio::test]
+async fn every_feed_method_in_every_format() {
+    let (app, session) = seeded().await;
+    let bundle = register(&app, &session, r#"["{*actor*} played"]"#).await;
+    let calls: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "feed.publishUserAction",
+            vec![("template_bundle_id", bundle.as_str())],
+        ),
+        (
+            "feed.publishTemplatizedAction",
+            vec![("title_template", "{actor} played")],
+        ),
+        ("feed.publishActionOfUser", vec![("title", "played")]),
+    ];
+    for (method, params) in calls {
+        let root = format!("{}_response", method.replace('.', "_"));
+        let a = app.call_method(&session, method, "XML", &params).await;
+        assert_eq!(
+            a.body,
+            xml(
+                &root,
+                &format!(" list=\"true\">\n  <{root}_elt>1</{root}_elt>\n</{root}>")
+            ),
+            "{method}"
+        );
+        let a = app.call_method(&session, method, "JSON", &params).await;
+        assert_eq!(a.body, "[true]", "{method}");
+        let mut jsonp = params.clone();
+        jsonp.push(("callback", "my.cb"));
+        let a = app.call_method(&session, method, "JSON", &jsonp).await;
+        assert_eq!(
+            (a.content_type.as_str(), a.body.as_str()),
+            ("text/javascript", "my.cb([true]);"),
+            "{method}"
+        );
+    }
+    let a = app
+        .call_method(
+            &session,
+            "feed.registerTemplateBundle",
+            "JSON",
+            &[
+                ("one_line_story_templates", r#"["{*actor*} won"]"#),
+                ("callback", "cb"),
+            ],
+        )
+        .await;
+    let id = a
+        .body
+        .strip_prefix("cb(")
+        .and_then(|b| b.strip_suffix(");"))
+        .unwrap();
+    assert!(id.parse::<u64>().is_ok(), "{}", a.body);
+}

@@ -151,6 +151,16 @@ pub(super) async fn publish_conformance<S: Store>(store: &S) {
         .recipients
         .iter()
         .all(|r| r.state == DeliveryState::Delivered));
+    // A story's one delivery goes to its actor, and is recorded as such (not as a
+    // request's clean-up, which is also addressed to the sender).
+    let rec = store
+        .get_request(&a, uid(1001), story.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.recipients.len(), 1);
+    assert_eq!(rec.recipients[0].state, DeliveryState::Delivered);
+    assert_eq!(rec.cleanup, None);
 
     // Bundles: per app, at most BUNDLE_LIMIT, re-registering an id is not a new one.
     let bundle = TemplateBundle::parse(r#"["{*actor*} played"]"#, None, None, None).unwrap();
