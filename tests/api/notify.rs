@@ -6,6 +6,7 @@ mod allocations;
 mod delivery;
 mod faults;
 pub(crate) mod mixi;
+mod perl;
 mod shapes;
 mod stories;
 
