@@ -168,7 +168,8 @@ impl Keys {
     }
 
     /// Sorted set: signatures of the session's calls without call_id (scored by time),
-    /// expiring with the session, at most `REPLAY_MEMORY` of them.
+    /// expiring with the session (made with it, with a placeholder member `""`), at most
+    /// `REPLAY_MEMORY` of them (trimmed on calls made in every 8th millisecond).
     pub fn replays(&self, api_key: &ApiKey, session: &SessionKey) -> String {
         format!(
             "{}:sig:{}",

@@ -55,7 +55,7 @@ pub(super) fn flag(b: bool) -> &'static str {
     }
 }
 
-/// KEYS: session. ARGV: api_key, uid, expires_at_ms, ttl_ms.
+/// KEYS: session, its replay set. ARGV: api_key, uid, expires_at_ms, ttl_ms.
 pub fn put_session(
     keys: &Keys,
     key: &SessionKey,
@@ -64,6 +64,7 @@ pub fn put_session(
 ) -> ScriptInvocation<'static> {
     let mut inv = PUT_SESSION.prepare_invoke();
     inv.key(keys.session(&record.api_key, key))
+        .key(keys.replays(&record.api_key, key))
         .arg(record.api_key.as_str())
         .arg(record.uid.get())
         .arg(record.expires_at_ms)

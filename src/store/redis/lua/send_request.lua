@@ -20,44 +20,61 @@ local callid = ARGV[3]
 if callid ~= '' and s[4] and callid <= s[4] then
   return {'CALLID'}
 end
+-- A call without call_id is remembered by its signature: claimed here (one command for
+-- the check and the write), given back below if the call must be made again.
 local signature = ARGV[20]
-if callid == '' and signature ~= '' and redis.call('ZSCORE', KEYS[7], signature) then
+local guarded = callid == '' and signature ~= ''
+if guarded and redis.call('ZADD', KEYS[7], 'NX', ARGV[4], signature) == 0 then
   return {'REPLAY'}
 end
 
 local n = tonumber(ARGV[19])
+local asked = {}
+for i = 22, 21 + n do asked[#asked + 1] = ARGV[i] end
 local known = {}
 for i = 22 + n, #ARGV do known[ARGV[i]] = true end
+local flags = redis.call('HMGET', KEYS[2], unpack(asked))
 local unresolved = {'RESOLVE'}
 local invalid = false
 local all_installed = true
-for i = 22, 21 + n do
-  local r = ARGV[i]
-  local f = redis.call('HGET', KEYS[2], r)
+for i, r in ipairs(asked) do
+  local f = flags[i]
   if f then
     if f ~= '1' then all_installed = false end
   elseif not known[r] then
     if ARGV[8] == '1' then invalid = true else table.insert(unresolved, r) end
   end
 end
--- Nothing is written before the caller has looked the strangers up and called again.
-if #unresolved > 1 then return unresolved end
-if redis.call('EXISTS', KEYS[4]) == 1 then return {'ID_TAKEN'} end
+-- Nothing is kept of a call that is made again after the strangers were looked up, or
+-- with another request id.
+local again = nil
+if #unresolved > 1 then
+  again = unresolved
+elseif redis.call('EXISTS', KEYS[4]) == 1 then
+  again = {'ID_TAKEN'}
+end
+if again then
+  if guarded then redis.call('ZREM', KEYS[7], signature) end
+  return again
+end
 
 if callid ~= '' then
   redis.call('HSET', KEYS[1], 'hw', callid)
-elseif signature ~= '' then
-  redis.call('ZADD', KEYS[7], ARGV[4], signature)
-  -- The set lives as long as the session; its oldest members go past the memory size.
+elseif guarded and tonumber(ARGV[4]) % 8 == 0 then
+  -- The set lives as long as the session (put_session gave it its expiry); now and then
+  -- its oldest members go past the memory size.
   local kept = redis.call('ZCARD', KEYS[7])
-  if kept == 1 then redis.call('PEXPIREAT', KEYS[7], s[3]) end
   if kept > tonumber(ARGV[21]) then redis.call('ZREMRANGEBYRANK', KEYS[7], 0, kept - tonumber(ARGV[21]) - 1) end
 end
 if invalid then return {'INVALID_USER'} end
 
-local used = tonumber(redis.call('GET', KEYS[3]) or '0')
-if used + n > tonumber(ARGV[5]) then return {'QUOTA', tostring(used)} end
-if redis.call('INCRBY', KEYS[3], n) == n then
+-- Taken first and given back on a refusal: one command on the common path.
+local used = redis.call('INCRBY', KEYS[3], n)
+if used > tonumber(ARGV[5]) then
+  if used == n then redis.call('DEL', KEYS[3]) else redis.call('DECRBY', KEYS[3], n) end
+  return {'QUOTA', tostring(used - n)}
+end
+if used == n then
   -- The day's first request: the counter is new and needs its time to live.
   redis.call('EXPIRE', KEYS[3], ARGV[6])
 end
@@ -66,28 +83,26 @@ local direct = ARGV[7] == '1' and all_installed
 local status = 'pending'
 local state = 'pending'
 if direct then status = 'sent'; state = 'queued' end
-local rc = {}
 local fields = {'api', ARGV[1], 'from', ARGV[2], 'st', status, 'ty', ARGV[10], 'co', ARGV[11],
   'im', ARGV[12], 'inv', ARGV[13], 'ca', ARGV[4], 'ex', ARGV[15], 'th', ARGV[14], 'qd', ARGV[18]}
-for i = 22, 21 + n do
-  table.insert(rc, ARGV[i])
-  table.insert(fields, 'r:' .. ARGV[i])
-  table.insert(fields, state)
+for _, r in ipairs(asked) do
+  fields[#fields + 1] = 'r:' .. r
+  fields[#fields + 1] = state
 end
-table.insert(fields, 'rc')
-table.insert(fields, table.concat(rc, ','))
+fields[#fields + 1] = 'rc'
+fields[#fields + 1] = table.concat(asked, ',')
 redis.call('HSET', KEYS[4], unpack(fields))
 redis.call('EXPIRE', KEYS[4], ARGV[16])
--- The sender's latest request ids, newest first, at most 100.
+-- The sender's latest request ids, newest first: trimmed back to 100 once past 110.
 local listed = redis.call('LPUSH', KEYS[6], ARGV[9])
-if listed > 100 then redis.call('LTRIM', KEYS[6], 0, 99) end
+if listed > 110 then redis.call('LTRIM', KEYS[6], 0, 99) end
 if listed == 1 or tonumber(ARGV[9]) % 64 == 0 then
   -- When it is made, then now and then: an idle sender's index goes away with its requests.
   redis.call('EXPIRE', KEYS[6], ARGV[16])
 end
 if direct then
-  for i = 22, 21 + n do
-    redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', ARGV[i], 'n', '0')
+  for _, r in ipairs(asked) do
+    redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', r, 'n', '0')
   end
   redis.call('PUBLISH', ARGV[17], KEYS[5])
   return {'QUEUED'}
