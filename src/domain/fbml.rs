@@ -198,6 +198,53 @@ pub fn render_linking(
     }
 }
 
+/// The `uid` attributes of the `<fb:name>` tags in `fbml`, each once, at most `max`.
+pub fn name_uids(fbml: &str, max: usize) -> Vec<String> {
+    use lol_html::{element, rewrite_str, RewriteStrSettings};
+    let found = std::cell::RefCell::new(Vec::<String>::new());
+    let _ = rewrite_str(
+        fbml,
+        RewriteStrSettings::new().append_element_content_handler(element!("*", |el| {
+            if el.tag_name() == "fb:name" {
+                let uid = el
+                    .get_attribute("uid")
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                let mut found = found.borrow_mut();
+                if !found.contains(&uid) && found.len() < max {
+                    found.push(uid);
+                }
+            }
+            Ok(())
+        })),
+    );
+    found.into_inner()
+}
+
+/// `fbml` with each `<fb:name uid="…"/>` replaced by the name `name_of` gives for its uid
+/// (HTML-escaped; "a friend" when it knows none), as a notification or a story reads to
+/// its recipients. The tag's own output goes before it and the tag is dropped with its
+/// content kept: a self-closing FBML tag is not self-closing in HTML.
+pub fn with_names(fbml: &str, name_of: impl Fn(&str) -> Option<String>) -> String {
+    use lol_html::html_content::ContentType;
+    use lol_html::{element, rewrite_str, RewriteStrSettings};
+    let rewritten = rewrite_str(
+        fbml,
+        RewriteStrSettings::new().append_element_content_handler(element!("*", |el| {
+            if el.tag_name() != "fb:name" {
+                return Ok(());
+            }
+            let uid = el.get_attribute("uid").unwrap_or_default();
+            let name = name_of(uid.trim()).unwrap_or_else(|| "a friend".to_string());
+            el.before(&name, ContentType::Text);
+            el.remove_and_keep_content();
+            Ok(())
+        })),
+    );
+    rewritten.unwrap_or_else(|_| fbml.to_string())
+}
+
 /// The content as plain text (for platforms that take text, e.g. mixi's BODY).
 pub fn plain_text(fbml: &str) -> String {
     let (rest, _) = lift_choices(fbml);
@@ -229,6 +276,22 @@ pub fn escape_for_script(json: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_filled_in() {
+        let names = |uid: &str| match uid {
+            "1002" => Some("Alice <Smith>".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            with_names(
+                r#"<fb:name uid="1002"/> fed your <b>cat</b>, <fb:name uid="9"/>!"#,
+                names
+            ),
+            "Alice &lt;Smith&gt; fed your <b>cat</b>, a friend!"
+        );
+        assert_eq!(with_names("no names", names), "no names");
+    }
 
     #[test]
     fn choices_are_lifted_and_text_kept() {

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use super::caller::{gate, Caller};
-use super::notify::new_record_id;
+use super::notify::{new_record_id, with_names};
 use super::social::Social;
 use crate::domain::quota::{quota_day, Allowance};
 use crate::domain::story::{
@@ -186,8 +186,8 @@ pub async fn publish_story<S: Sessions + Graph + Requests + Bundles>(
         }
     };
     let story = Story {
-        title,
-        body,
+        title: with_names(store, &app.api_key, &title, Some(actor)).await?,
+        body: with_names(store, &app.api_key, &body, Some(actor)).await?,
         images: checked_images(images).map_err(story_error)?,
         targets: input.targets.iter().map(|t| t.get()).collect(),
     };

@@ -12,7 +12,9 @@
 use super::caller::{gate, Caller};
 use super::social::Social;
 use crate::domain::quota::{quota_day, Allowance};
-use crate::domain::{ErrorCode, LegacyError, MessageKind, PeopleDirectory, Uid};
+use std::collections::HashMap;
+
+use crate::domain::{fbml, ApiKey, ErrorCode, LegacyError, MessageKind, PeopleDirectory, Uid};
 use crate::store::{Graph, PublishOp, PublishRefusal, QuotaTake, Requests, Sessions, APP_SENDER};
 
 /// `type`: who speaks.
@@ -47,6 +49,40 @@ pub struct NotificationInput {
     pub to_ids: Vec<Uid>,
     pub notification: String,
     pub kind: NotificationType,
+}
+
+/// At most this many users are named in one notification or story.
+const MAX_NAMED: usize = 20;
+
+/// `content` as its recipients read it: each `<fb:name uid>` (or `uid="loggedinuser"`, the
+/// acting user) filled in with the name the graph has, "a friend" otherwise.
+pub async fn with_names(
+    store: &impl Graph,
+    api_key: &ApiKey,
+    content: &str,
+    acting: Option<Uid>,
+) -> Result<String, LegacyError> {
+    let wanted = fbml::name_uids(content, MAX_NAMED);
+    if wanted.is_empty() {
+        return Ok(content.to_string());
+    }
+    let mut names = HashMap::new();
+    for raw in wanted {
+        let uid = match raw.as_str() {
+            "loggedinuser" => acting,
+            other => Uid::parse(other),
+        };
+        if let Some(uid) = uid {
+            if let Some(name) = store
+                .profile(api_key, uid)
+                .await?
+                .and_then(|p| p.display_name())
+            {
+                names.insert(raw, name);
+            }
+        }
+    }
+    Ok(fbml::with_names(content, |raw| names.get(raw).cloned()))
 }
 
 /// A 53-bit record id (old clients hold it exactly).
@@ -130,13 +166,15 @@ pub async fn send_notification<S: Sessions + Graph + Requests>(
     if recipients.is_empty() {
         return Ok(recipients);
     }
+    let acting = (kind == NotificationType::UserToUser).then_some(from);
+    let content = with_names(store, &app.api_key, &input.notification, acting).await?;
     let mut op = PublishOp {
         api_key: app.api_key.clone(),
         from,
         id: new_record_id(),
         message: MessageKind::Notification,
         kind: kind.as_str().to_string(),
-        content: input.notification,
+        content,
         story: None,
         recipients,
         quota,

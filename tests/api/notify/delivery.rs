@@ -357,3 +357,42 @@ async fn notifications_and_stories_on_a_cluster() {
         "Ann Lee greeted Alice Smith and Bob Jones"
     );
 }
+
+#[tokio::test]
+async fn fb_name_reads_as_the_name() {
+    let (app, session) = seeded().await;
+    let a = app
+        .call_method(
+            &session,
+            "notifications.send",
+            "JSON",
+            &[
+                ("to_ids", "1004"),
+                (
+                    "notification",
+                    r#"<fb:name uid="loggedinuser" useyou="false"/> fed <fb:name uid="1004"/>'s cat and <fb:name uid="777"/>'s dog"#,
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(a.body, "\"1004\"");
+    let inbox = app.wait_inbox(APP_KEY, 1004, 1).await;
+    assert_eq!(
+        inbox["items"][0]["content"],
+        "Ann Lee fed Carol &lt;b&gt;King&lt;/b&gt;'s cat and a friend's dog"
+    );
+    let a = app
+        .call_method(
+            &session,
+            "feed.publishActionOfUser",
+            "JSON",
+            &[("title", r#"played with <fb:name uid="1002"/>"#)],
+        )
+        .await;
+    assert_eq!(a.body, "[true]");
+    let feed = wait_json(&app, &format!("/sandbox/{APP_KEY}/feed/1001"), |v| {
+        items(v) >= 1
+    })
+    .await;
+    assert_eq!(feed["items"][0]["title"], "played with Alice Smith");
+}
