@@ -146,14 +146,18 @@ pub async fn send_notification<S: Sessions + Graph + Requests>(
                 gate(store, caller).await?;
             }
             let input = input?;
-            if input.to_ids.is_empty() {
-                return Err(LegacyError::invalid_parameter(
-                    "to_ids is required for app_to_user without a session",
-                ));
-            }
-            let users = store.app_users(&app.api_key, &input.to_ids).await?;
-            let recipients: Vec<Uid> = input
-                .to_ids
+            // Empty: the session user, as for user_to_user; without a session, nobody.
+            let asked = match (input.to_ids.is_empty(), &caller.session) {
+                (false, _) => input.to_ids.clone(),
+                (true, Some(session)) => vec![session.uid()],
+                (true, None) => {
+                    return Err(LegacyError::invalid_parameter(
+                        "to_ids is required for app_to_user without a session",
+                    ))
+                }
+            };
+            let users = store.app_users(&app.api_key, &asked).await?;
+            let recipients: Vec<Uid> = asked
                 .iter()
                 .copied()
                 .filter(|u| users.contains(u))

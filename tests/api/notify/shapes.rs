@@ -132,6 +132,34 @@ async fn notifications_send_refusals() {
         )
         .await;
     assert_eq!(a.body, "\"1002,1003\"");
+    // With a session, an empty to_ids is the session user; without one, it is refused.
+    let a = app
+        .call_method(
+            &session,
+            "notifications.send",
+            "JSON",
+            &[
+                ("type", "app_to_user"),
+                ("to_ids", ""),
+                ("notification", "hi"),
+            ],
+        )
+        .await;
+    assert_eq!(a.body, "\"1001\"");
+    let a = app
+        .call_signed(
+            &[
+                ("method", "notifications.send"),
+                ("api_key", APP_KEY),
+                ("call_id", &app.next_call_id()),
+                ("format", "JSON"),
+                ("type", "app_to_user"),
+                ("notification", "hi"),
+            ],
+            APP_SECRET,
+        )
+        .await;
+    assert_eq!(a.error_code(), Some(100), "{}", a.body);
 }
 
 #[tokio::test]
