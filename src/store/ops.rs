@@ -18,7 +18,8 @@ pub struct CallGate {
 }
 
 /// Signatures remembered per session for calls without call_id; past this many the oldest
-/// are forgotten (documented in the README).
+/// are forgotten (on Redis, checked on the calls made in every 8th millisecond; documented
+/// in the README).
 pub const REPLAY_MEMORY: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -113,7 +113,7 @@ pub trait Requests: Clone + Send + Sync + 'static {
         id: u64,
         recipient: Uid,
     ) -> impl Future<Output = Res<bool>> + Send;
-    /// The ids of `from`'s latest requests (at most 100 are kept), newest first.
+    /// The ids of `from`'s latest requests (100 to 110 are kept), newest first.
     fn recent_requests(
         &self,
         api_key: &ApiKey,
