@@ -244,8 +244,9 @@ async fn a_changed_partition_count_or_schema_refuses_to_start() {
 /// Every input that becomes state is bounded in time: after a mixed workload, the only keys
 /// without a TTL are the documented ones: per partition the outbox stream, its delayed set,
 /// its dead letters (capped at 1,000) and the pending requests by expiry (emptied by the
-/// sweeper); the schema record; and the social graph that
-/// operators write (friendships, who uses the app), which is the apps' data, not a cache.
+/// sweeper); the schema record; the apps' template bundles (at most 100 an app); and the
+/// social graph that operators write (friendships, who uses the app), which is the apps'
+/// data, not a cache.
 #[tokio::test]
 async fn after_a_mixed_workload_no_key_lives_forever_except_the_documented_ones() {
     let app = spawn_app().await;
@@ -275,7 +276,36 @@ async fn after_a_mixed_workload_no_key_lives_forever_except_the_documented_ones(
             APP_SECRET,
         )
         .await;
+    // A notification, a template bundle and a story.
+    let notified = app
+        .call_method(
+            &session,
+            "notifications.send",
+            "JSON",
+            &[("to_ids", "1002"), ("notification", "hi")],
+        )
+        .await;
+    assert_eq!(notified.body, "\"1002\"");
+    let bundle = app
+        .call_method(
+            &session,
+            "feed.registerTemplateBundle",
+            "JSON",
+            &[("one_line_story_templates", r#"["{*actor*} played"]"#)],
+        )
+        .await
+        .body;
+    let story = app
+        .call_method(
+            &session,
+            "feed.publishUserAction",
+            "JSON",
+            &[("template_bundle_id", &bundle)],
+        )
+        .await;
+    assert_eq!(story.body, "[true]");
     app.wait_inbox(APP_KEY, 1003, 1).await;
+    app.wait_inbox(APP_KEY, 1002, 2).await;
     let socket = app.redis.as_ref().unwrap().socket().display().to_string();
     let cli = |args: &[&str]| {
         let out = std::process::Command::new("redis-cli")
@@ -300,6 +330,7 @@ async fn after_a_mixed_workload_no_key_lives_forever_except_the_documented_ones(
             || k.ends_with(":expiring")
             || k.contains(":f:")
             || k.contains(":i:")
+            || k.contains(":tb:")
     };
     let undocumented: Vec<&String> = forever.iter().filter(|k| !documented(k)).collect();
     println!(
