@@ -99,6 +99,9 @@ async fn container_entries_signed_elsewhere_are_checked() {
         "ref=home",
         "only the app's own query is forwarded"
     );
+    // Whole seconds on both sides, and the gateway's clock read a moment later: 3 s past
+    // the 300 s window, so that a second boundary crossed meanwhile cannot let one in.
+    let now = chrono::Utc::now().timestamp();
     for (why, url) in [
         ("replayed nonce", ok.clone()),
         (
@@ -107,11 +110,11 @@ async fn container_entries_signed_elsewhere_are_checked() {
         ),
         (
             "stale timestamp",
-            container_entry(&app, "container-cs", now - 301, "n-3", "12000129"),
+            container_entry(&app, "container-cs", now - 303, "n-3", "12000129"),
         ),
         (
             "future timestamp",
-            container_entry(&app, "container-cs", now + 301, "n-4", "12000129"),
+            container_entry(&app, "container-cs", now + 303, "n-4", "12000129"),
         ),
         (
             "wrong app id",

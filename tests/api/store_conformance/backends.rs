@@ -61,3 +61,43 @@ async fn redis_reclaims_what_a_dead_worker_took() {
         .unwrap()
         .is_empty());
 }
+
+/// The replay memory on Redis: two generations of half the memory size each; a signature
+/// is refused while either holds it, and forgotten once two newer generations filled up.
+#[tokio::test]
+async fn redis_replay_memory_rotates_by_generation() {
+    let redis = RedisServer::start();
+    let settings = StoreSettings {
+        backend: fbbridge::config::StoreBackend::Redis,
+        url: redis.url(),
+        partitions: 4,
+        ..StoreSettings::default()
+    };
+    let store = RedisStore::new(&settings).unwrap();
+    let a = api("appR");
+    let s = session(&store, &a, 1001, 600_000).await;
+    let half = REPLAY_MEMORY / 2;
+    // Calls made on a multiple of 8 ms: each one checks whether to rotate.
+    let at = |i: usize| {
+        let mut g = unsequenced(&a, &s, &format!("sig-{i}"));
+        g.now_ms = (now() / 8) * 8;
+        g
+    };
+    for i in 0..half {
+        assert_eq!(store.gate_call(&at(i)).await.unwrap(), Ok(()), "{i}");
+    }
+    // The first generation is full and became the older one: still remembered.
+    assert_eq!(
+        store.gate_call(&at(0)).await.unwrap(),
+        Err(GateRefusal::Replay)
+    );
+    for i in half..2 * half {
+        assert_eq!(store.gate_call(&at(i)).await.unwrap(), Ok(()), "{i}");
+    }
+    // A second generation filled up: the first is forgotten, the second is not.
+    assert_eq!(store.gate_call(&at(1)).await.unwrap(), Ok(()));
+    assert_eq!(
+        store.gate_call(&at(half + 1)).await.unwrap(),
+        Err(GateRefusal::Replay)
+    );
+}
