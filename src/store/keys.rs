@@ -82,8 +82,7 @@ impl Keys {
         format!("{}{{{partition}}}", self.prefix)
     }
 
-    /// Hash: api, uid, exp (ms), hw (sortable call_id high-water mark), g (the current replay
-    /// generation, "0" when absent).
+    /// Hash: api, uid, exp (ms), hw (sortable call_id high-water mark).
     pub fn session(&self, api_key: &ApiKey, session: &SessionKey) -> String {
         format!(
             "{}:s:{}",
@@ -168,22 +167,12 @@ impl Keys {
         self.expiring(self.partition(api_key, from))
     }
 
-    /// Hash signature -> time (ms): the signatures of the session's calls without call_id,
-    /// in two generations (this one and [`Keys::replays_alt`]; the session hash's field `g`
-    /// names the current one), each made with the session (a placeholder field `""`) and
-    /// expiring with it. Between half and all of `REPLAY_MEMORY` of the latest are kept.
+    /// Sorted set: signatures of the session's calls without call_id (scored by time),
+    /// expiring with the session (made with it, with a placeholder member `""`), at most
+    /// `REPLAY_MEMORY` of them (trimmed on calls made in every 8th millisecond).
     pub fn replays(&self, api_key: &ApiKey, session: &SessionKey) -> String {
         format!(
             "{}:sig:{}",
-            self.tag(api_key, session.uid()),
-            session.as_str()
-        )
-    }
-
-    /// The second replay generation of the session (see [`Keys::replays`]).
-    pub fn replays_alt(&self, api_key: &ApiKey, session: &SessionKey) -> String {
-        format!(
-            "{}:sig1:{}",
             self.tag(api_key, session.uid()),
             session.as_str()
         )

@@ -17,9 +17,9 @@ pub struct CallGate {
     pub now_ms: i64,
 }
 
-/// Signatures remembered per session for calls without call_id: on Redis, between half of
-/// this and this many of the latest (two generations; documented in the README and
-/// `keys.rs`); in memory, exactly this many.
+/// Signatures remembered per session for calls without call_id; past this many the oldest
+/// are forgotten (on Redis, checked on the calls made in every 8th millisecond; documented
+/// in the README).
 pub const REPLAY_MEMORY: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -38,7 +38,7 @@ script_with!(GATE_VIEW, ["gate_fn.lua", "view_fn.lua"], "gate_view.lua");
 script_with!(VIEW, ["view_fn.lua"], "view.lua");
 script!(GRAPH_REPLACE, "graph_replace.lua");
 script!(GRAPH_LINK, "graph_link.lua");
-script_with!(SEND_REQUEST, ["gate_fn.lua"], "send_request.lua");
+script!(SEND_REQUEST, "send_request.lua");
 script!(SETTLE, "settle.lua");
 script!(RESCHEDULE, "reschedule.lua");
 script!(PROMOTE, "promote.lua");
@@ -55,7 +55,7 @@ pub(super) fn flag(b: bool) -> &'static str {
     }
 }
 
-/// KEYS: session, its two replay generations. ARGV: api_key, uid, expires_at_ms, ttl_ms.
+/// KEYS: session, its replay set. ARGV: api_key, uid, expires_at_ms, ttl_ms.
 pub fn put_session(
     keys: &Keys,
     key: &SessionKey,
@@ -65,7 +65,6 @@ pub fn put_session(
     let mut inv = PUT_SESSION.prepare_invoke();
     inv.key(keys.session(&record.api_key, key))
         .key(keys.replays(&record.api_key, key))
-        .key(keys.replays_alt(&record.api_key, key))
         .arg(record.api_key.as_str())
         .arg(record.uid.get())
         .arg(record.expires_at_ms)
@@ -73,13 +72,12 @@ pub fn put_session(
     inv
 }
 
-/// KEYS: session, its two replay generations. ARGV: api_key, uid, sortable call_id (or ""), now_ms,
+/// KEYS: session, its replay set. ARGV: api_key, uid, sortable call_id (or ""), now_ms,
 /// signature to remember (or ""), replay memory size.
 pub fn gate(keys: &Keys, gate: &CallGate) -> ScriptInvocation<'static> {
     let mut inv = GATE.prepare_invoke();
     inv.key(keys.session(&gate.api_key, &gate.session))
         .key(keys.replays(&gate.api_key, &gate.session))
-        .key(keys.replays_alt(&gate.api_key, &gate.session))
         .arg(gate.api_key.as_str())
         .arg(gate.session.uid().get())
         .arg(gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
@@ -89,8 +87,8 @@ pub fn gate(keys: &Keys, gate: &CallGate) -> ScriptInvocation<'static> {
     inv
 }
 
-/// KEYS: session, replay generation 0, friends, installed, sync time, profiles, replay
-/// generation 1. ARGV: the gate's, then whether to read profiles.
+/// KEYS: session, replay set, friends, installed, sync time, profiles. ARGV: the gate's,
+/// then whether to read profiles.
 pub fn gate_view(keys: &Keys, gate: &CallGate, with_profiles: bool) -> ScriptInvocation<'static> {
     let api = &gate.api_key;
     let uid = gate.session.uid();
@@ -101,7 +99,6 @@ pub fn gate_view(keys: &Keys, gate: &CallGate, with_profiles: bool) -> ScriptInv
         .key(keys.installed(api, uid))
         .key(keys.graph_synced(api, uid))
         .key(keys.profiles(api, uid))
-        .key(keys.replays_alt(api, &gate.session))
         .arg(api.as_str())
         .arg(uid.get())
         .arg(gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))
@@ -170,8 +167,7 @@ pub fn graph_link(
     inv
 }
 
-/// KEYS: session, friends, quota, request, outbox, request index, replay generation 0,
-/// expiring set, replay generation 1.
+/// KEYS: session, friends, quota, request, outbox, request index, replay set, expiring set.
 /// ARGV: see `lua/send_request.lua`; recipients, then known app users, come last.
 pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static> {
     let api = &op.gate.api_key;
@@ -188,7 +184,6 @@ pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static
         .key(keys.request_index(api, from))
         .key(keys.replays(api, &op.gate.session))
         .key(keys.expiring_of(api, from))
-        .key(keys.replays_alt(api, &op.gate.session))
         .arg(api.as_str())
         .arg(from.get())
         .arg(op.gate.call_id.as_ref().map(|c| c.sortable()).unwrap_or(""))

@@ -2,8 +2,7 @@
 -- the request record and (when no confirmation is needed) its deliveries.
 -- KEYS[1] session hash      KEYS[2] sender's friends hash   KEYS[3] quota counter
 -- KEYS[4] request hash      KEYS[5] partition outbox stream   KEYS[6] sender's request index (list)
--- KEYS[7] the session's replay generation 0  KEYS[8] the partition's expiring set
--- KEYS[9] the session's replay generation 1
+-- KEYS[7] the session's replay set  KEYS[8] the partition's expiring set
 -- ARGV[1] api_key  ARGV[2] sender uid  ARGV[3] sortable call_id or ""  ARGV[4] now (ms)
 -- ARGV[5] daily limit  ARGV[6] quota ttl (s)  ARGV[7] direct delivery allowed "1"/"0"
 -- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] type  ARGV[11] content
@@ -13,7 +12,7 @@
 -- ARGV[22 .. 21+n] recipients, then the non-friends known to use the app
 -- Returns {"PENDING"} | {"QUEUED"} | {"SESSION"} | {"CALLID"} | {"REPLAY"} | {"RESOLVE", uid...}
 --       | {"INVALID_USER"} | {"QUOTA", used} | {"ID_TAKEN"}
-local s = redis.call('HMGET', KEYS[1], 'api', 'uid', 'exp', 'hw', 'g')
+local s = redis.call('HMGET', KEYS[1], 'api', 'uid', 'exp', 'hw')
 if not s[1] or s[1] ~= ARGV[1] or s[2] ~= ARGV[2] or tonumber(s[3]) <= tonumber(ARGV[4]) then
   return {'SESSION'}
 end
@@ -21,11 +20,11 @@ local callid = ARGV[3]
 if callid ~= '' and s[4] and callid <= s[4] then
   return {'CALLID'}
 end
--- A call without call_id is remembered by its signature (gate_fn.lua): claimed here,
--- given back below if the call must be made again.
+-- A call without call_id is remembered by its signature: claimed here (one command for
+-- the check and the write), given back below if the call must be made again.
 local signature = ARGV[20]
 local guarded = callid == '' and signature ~= ''
-if guarded and not replay_claim(s[5], KEYS[7], KEYS[9], signature, ARGV[4]) then
+if guarded and redis.call('ZADD', KEYS[7], 'NX', ARGV[4], signature) == 0 then
   return {'REPLAY'}
 end
 
@@ -55,14 +54,17 @@ elseif redis.call('EXISTS', KEYS[4]) == 1 then
   again = {'ID_TAKEN'}
 end
 if again then
-  if guarded then replay_release(s[5], KEYS[7], KEYS[9], signature) end
+  if guarded then redis.call('ZREM', KEYS[7], signature) end
   return again
 end
 
 if callid ~= '' then
   redis.call('HSET', KEYS[1], 'hw', callid)
-elseif guarded then
-  replay_rotate(KEYS[1], s[5], KEYS[7], KEYS[9], s[3], ARGV[4], ARGV[21])
+elseif guarded and tonumber(ARGV[4]) % 8 == 0 then
+  -- The set lives as long as the session (put_session gave it its expiry); now and then
+  -- its oldest members go past the memory size.
+  local kept = redis.call('ZCARD', KEYS[7])
+  if kept > tonumber(ARGV[21]) then redis.call('ZREMRANGEBYRANK', KEYS[7], 0, kept - tonumber(ARGV[21]) - 1) end
 end
 if invalid then return {'INVALID_USER'} end
 
