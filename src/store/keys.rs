@@ -14,7 +14,8 @@
 //!   and `sj` (a story's JSON), allocation counters `q:..:nYYYYMMDD` and `q:..:fYYYYMMDD`,
 //!   template bundles (`tb`), sandbox feeds (`feed`), and mixi's notices and activities
 //!   waiting for a canvas page (`mn`, `ma`), each list with its seen-set, and the requests
-//!   mixi holds per recipient (`mh`; a request's own clean-up state is its `r:{from}`).
+//!   mixi holds per recipient (`mh`; a request's own clean-up state is its `r:{from}`). A
+//!   record is a string made once (`r`) and a hash of its changes (`rs`).
 
 use crate::domain::{ApiKey, SessionKey, Uid, UserList};
 
@@ -178,9 +179,18 @@ impl Keys {
         )
     }
 
-    /// Hash: one request of one sender.
+    /// String `STATUS JSON`: one record of one sender (a request, a notification or a
+    /// story), made once with its time to live: the status it was made with, then what
+    /// was sent (`k`, `ty`, `co`, `im`, `inv`, `ca`, `ex`, `th`, `qd`, `rc`, `sj`; numbers as
+    /// strings). See `lua/record_fn.lua`.
     pub fn request(&self, api_key: &ApiKey, from: Uid, id: u64) -> String {
         format!("{}:r:{api_key}:{from}:{id}", self.tag(api_key, from))
+    }
+
+    /// Hash: what changed on a record since it was made (`st`, `sa`, `pr`, `r:UID`,
+    /// `d:UID`, `l:UID`), made by the first change and expiring with the record.
+    pub fn request_changes(&self, api_key: &ApiKey, from: Uid, id: u64) -> String {
+        format!("{}:rs:{api_key}:{from}:{id}", self.tag(api_key, from))
     }
 
     /// List of a sender's latest request ids, newest first.

@@ -97,35 +97,78 @@ pub fn first_word(reply: &[String]) -> &str {
     reply.first().map(String::as_str).unwrap_or("")
 }
 
-pub fn record_from_fields(
+/// What a record keeps from when it was made (`lua/record_fn.lua`).
+#[derive(serde::Deserialize)]
+struct Made {
+    #[serde(default)]
+    k: String,
+    #[serde(default)]
+    ty: String,
+    #[serde(default)]
+    co: String,
+    #[serde(default)]
+    im: String,
+    #[serde(default)]
+    inv: String,
+    #[serde(default)]
+    ca: String,
+    #[serde(default)]
+    ex: String,
+    #[serde(default)]
+    th: String,
+    #[serde(default)]
+    qd: String,
+    #[serde(default)]
+    rc: String,
+    #[serde(default)]
+    sj: Option<String>,
+}
+
+/// A record from its two keys: `raw` ("STATUS JSON", made once) and `changes` (what
+/// changed since).
+pub fn record_from(
     api_key: &ApiKey,
     from: Uid,
     id: u64,
-    f: &std::collections::HashMap<String, String>,
+    raw: &str,
+    changes: &std::collections::HashMap<String, String>,
 ) -> Result<RequestRecord, StoreError> {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let num = |k: &str| f.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-    let status = RequestStatus::parse(&get("st"))
-        .ok_or_else(|| corrupt(format!("request {from}/{id} has no status")))?;
-    let recipients = get("rc")
+    let (made_status, json) = raw
+        .split_once(' ')
+        .ok_or_else(|| corrupt(format!("record {from}/{id} has no status")))?;
+    let made: Made = serde_json::from_str(json).map_err(corrupt)?;
+    let status = RequestStatus::parse(changes.get("st").map(String::as_str).unwrap_or(made_status))
+        .ok_or_else(|| corrupt(format!("record {from}/{id} has an unknown status")))?;
+    // Recipients are queued when the record was made sent, pending otherwise, until a
+    // change says more.
+    let initial = if made_status == "sent" {
+        DeliveryState::Queued
+    } else {
+        DeliveryState::Pending
+    };
+    let recipients = made
+        .rc
         .split(',')
         .filter_map(Uid::parse)
         .map(|uid| RecipientView {
             uid,
-            state: f
+            state: changes
                 .get(&format!("r:{uid}"))
                 .and_then(|s| DeliveryState::parse(s))
-                .unwrap_or(DeliveryState::Pending),
-            detail: f.get(&format!("d:{uid}")).cloned().unwrap_or_default(),
+                .unwrap_or(initial),
+            detail: changes
+                .get(&format!("d:{uid}"))
+                .cloned()
+                .unwrap_or_default(),
         })
         .collect();
-    let image = get("im");
-    let message = MessageKind::parse(&get("k"))
+    let message = MessageKind::parse(&made.k)
         .ok_or_else(|| corrupt(format!("record {from}/{id} has an unknown kind")))?;
-    let story = match f.get("sj") {
+    let story = match &made.sj {
         Some(j) => Some(serde_json::from_str(j).map_err(corrupt)?),
         None => None,
     };
+    let num = |v: &str| v.parse::<i64>().unwrap_or(0);
     Ok(RequestRecord {
         api_key: api_key.clone(),
         from,
@@ -133,17 +176,17 @@ pub fn record_from_fields(
         message,
         story,
         status,
-        kind: get("ty"),
-        content: get("co"),
-        image: (!image.is_empty()).then_some(image),
-        invite: get("inv") == "1",
-        created_at_ms: num("ca"),
-        expires_at_ms: num("ex"),
-        token_hash: get("th"),
-        quota_day: get("qd"),
-        platform_request_id: f.get("pr").cloned(),
+        kind: made.ty,
+        content: made.co,
+        image: (!made.im.is_empty()).then_some(made.im),
+        invite: made.inv == "1",
+        created_at_ms: num(&made.ca),
+        expires_at_ms: num(&made.ex),
+        token_hash: made.th,
+        quota_day: made.qd,
+        platform_request_id: changes.get("pr").cloned(),
         recipients,
-        cleanup: f
+        cleanup: changes
             .get(&format!("r:{from}"))
             .filter(|_| message == MessageKind::Request)
             .and_then(|s| DeliveryState::parse(s)),

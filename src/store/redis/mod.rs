@@ -24,6 +24,7 @@ mod inbox;
 mod outbox;
 mod publish_scripts;
 mod rate;
+mod record_scripts;
 mod requests;
 pub mod scripts;
 mod sessions;

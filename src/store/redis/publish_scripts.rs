@@ -25,8 +25,13 @@ pub static MIXI_HOLD: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("lua/mixi_hold.lua")));
 pub static MIXI_TAKE_HELD: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("lua/mixi_take_held.lua")));
-pub static MIXI_LAUNCHED: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("lua/mixi_launched.lua")));
+pub static MIXI_LAUNCHED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(concat!(
+        include_str!("lua/record_fn.lua"),
+        "\n",
+        include_str!("lua/mixi_launched.lua")
+    ))
+});
 
 /// KEYS: the recipient's list and its seen-set. ARGV: "from:id", item JSON, limit, ttl,
 /// now (ms).
@@ -59,11 +64,21 @@ pub fn list_take(keys: &Keys, list: UserList, api: &ApiKey, uid: Uid) -> ScriptI
 pub fn publish(keys: &Keys, op: &PublishOp) -> ScriptInvocation<'static> {
     let (api, from) = (&op.api_key, op.from);
     let counter = op.quota.as_ref().map(|q| q.counter.as_str()).unwrap_or("");
-    let story = op
-        .story
-        .as_ref()
-        .map(|s| serde_json::to_string(s).expect("stories serialise"))
-        .unwrap_or_default();
+    let rc: Vec<String> = op.recipients.iter().map(|u| u.to_string()).collect();
+    let mut record = serde_json::json!({
+        "k": op.message.code(),
+        "ty": op.kind,
+        "co": op.content,
+        "ca": op.created_at_ms.to_string(),
+        "ex": op.created_at_ms.to_string(),
+        "qd": counter,
+        "rc": rc.join(","),
+    });
+    if let Some(story) = &op.story {
+        record["sj"] = serde_json::to_string(story)
+            .expect("stories serialise")
+            .into();
+    }
     let mut inv = PUBLISH.prepare_invoke();
     inv.key(keys.quota(api, from, counter))
         .key(keys.request(api, from, op.id))
@@ -76,11 +91,7 @@ pub fn publish(keys: &Keys, op: &PublishOp) -> ScriptInvocation<'static> {
         .arg(op.quota.as_ref().map(|q| q.limit).unwrap_or(0))
         .arg(op.quota.as_ref().map(|q| q.amount).unwrap_or(0))
         .arg(QUOTA_TTL.as_secs())
-        .arg(counter)
-        .arg(op.message.code())
-        .arg(&op.kind)
-        .arg(&op.content)
-        .arg(story)
+        .arg(record.to_string())
         .arg(REQUEST_RETENTION.as_secs())
         .arg(keys.wakeup_channel());
     for uid in &op.recipients {
@@ -142,6 +153,7 @@ pub fn mixi_launched(
     inv.key(keys.request(api, from, id))
         .key(keys.expiring_of(api, from))
         .key(keys.outbox_of(api, from))
+        .key(keys.request_changes(api, from, id))
         .arg(api.as_str())
         .arg(from.get())
         .arg(id)

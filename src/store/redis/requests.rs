@@ -2,6 +2,7 @@
 
 use super::decode::*;
 use super::publish_scripts;
+use super::record_scripts;
 use super::scripts;
 use super::RedisStore;
 use crate::domain::*;
@@ -64,13 +65,13 @@ impl Requests for RedisStore {
         from: Uid,
         id: u64,
     ) -> Result<Option<RequestRecord>, StoreError> {
-        let fields: std::collections::HashMap<String, String> = self
-            .query(::redis::cmd("HGETALL").arg(self.shared.keys.request(api_key, from, id)))
-            .await?;
-        if fields.is_empty() {
-            return Ok(None);
+        let inv = record_scripts::get_record(&self.shared.keys, api_key, from, id);
+        let (raw, changes): (Option<String>, std::collections::HashMap<String, String>) =
+            self.run_script(&inv).await?;
+        match raw {
+            None => Ok(None),
+            Some(raw) => record_from(api_key, from, id, &raw, &changes).map(Some),
         }
-        record_from_fields(api_key, from, id, &fields).map(Some)
     }
 
     async fn settle_request(

@@ -39,13 +39,17 @@ script_with!(VIEW, ["view_fn.lua"], "view.lua");
 script!(GRAPH_REPLACE, "graph_replace.lua");
 script!(GRAPH_LINK, "graph_link.lua");
 script!(SEND_REQUEST, "send_request.lua");
-script!(SETTLE, "settle.lua");
-script!(RESCHEDULE, "reschedule.lua");
+script_with!(SETTLE, ["record_fn.lua"], "settle.lua");
+script_with!(RESCHEDULE, ["record_fn.lua"], "reschedule.lua");
 script!(PROMOTE, "promote.lua");
-script!(DEAD_LETTER, "dead_letter.lua");
-script!(COMPLETE_DELIVERY, "complete_delivery.lua");
+script_with!(DEAD_LETTER, ["record_fn.lua"], "dead_letter.lua");
+script_with!(
+    COMPLETE_DELIVERY,
+    ["record_fn.lua"],
+    "complete_delivery.lua"
+);
 script!(RENEW_LEASE, "renew_lease.lua");
-script!(EXPIRE, "expire.lua");
+script_with!(EXPIRE, ["record_fn.lua"], "expire.lua");
 
 pub(super) fn flag(b: bool) -> &'static str {
     if b {
@@ -193,15 +197,10 @@ pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static
         .arg(flag(op.direct_delivery))
         .arg(flag(op.recipients_resolved))
         .arg(r.id)
-        .arg(&r.kind)
-        .arg(&r.content)
-        .arg(r.image.as_deref().unwrap_or(""))
-        .arg(flag(r.invite))
-        .arg(&r.token_hash)
+        .arg(super::record_scripts::record_json(op))
         .arg(r.expires_at_ms)
         .arg(retention)
         .arg(keys.wakeup_channel())
-        .arg(&op.quota_day)
         .arg(op.recipients.len())
         .arg(op.gate.replay_guard.as_deref().unwrap_or(""))
         .arg(REPLAY_MEMORY);
@@ -251,6 +250,7 @@ pub fn settle(
         .key(keys.outbox_of(api, from))
         .key(keys.quota(api, from, &record.quota_day))
         .key(keys.expiring_of(api, from))
+        .key(keys.request_changes(api, from, id))
         .arg(action)
         .arg(now_ms)
         .arg(keys.wakeup_channel())
@@ -267,7 +267,8 @@ pub fn settle(
     inv
 }
 
-/// KEYS: outbox, delayed set, request. ARGV: group, entry id, due_ms, member, to, reason.
+/// KEYS: outbox, delayed set, record, its changes. ARGV: group, entry id, due_ms, member,
+/// to, reason.
 pub fn reschedule(
     keys: &Keys,
     d: &Delivery,
@@ -290,6 +291,7 @@ pub fn reschedule(
     inv.key(keys.outbox(p))
         .key(keys.delayed(p))
         .key(keys.request(&d.api_key, d.from, d.id))
+        .key(keys.request_changes(&d.api_key, d.from, d.id))
         .arg(OUTBOX_GROUP)
         .arg(&d.handle)
         .arg(due_ms)
@@ -309,7 +311,8 @@ pub fn promote(keys: &Keys, p: u16, now_ms: i64, max: usize) -> ScriptInvocation
     inv
 }
 
-/// KEYS: request, outbox, dead letters. ARGV: group, entry id, to, last error, item, limit.
+/// KEYS: record, outbox, dead letters, its changes. ARGV: group, entry id, to, last error,
+/// item, limit.
 pub fn dead_letter(
     keys: &Keys,
     d: &Delivery,
@@ -322,6 +325,7 @@ pub fn dead_letter(
     inv.key(keys.request(&d.api_key, d.from, d.id))
         .key(keys.outbox(p))
         .key(keys.dead(p))
+        .key(keys.request_changes(&d.api_key, d.from, d.id))
         .arg(OUTBOX_GROUP)
         .arg(&d.handle)
         .arg(d.to.get())
@@ -336,7 +340,7 @@ pub fn expiring_member(api_key: &ApiKey, from: Uid, id: u64) -> String {
     format!("{api_key}:{from}:{id}")
 }
 
-/// KEYS: request, quota of its day, expiring set, outbox. ARGV: now_ms, member, detail,
+/// KEYS: record, quota of its day, expiring set, outbox, its changes. ARGV: now_ms, member, detail,
 /// api_key, from, id, wake-up channel.
 pub fn expire(keys: &Keys, record: &RequestRecord, now_ms: i64) -> ScriptInvocation<'static> {
     let (api, from) = (&record.api_key, record.from);
@@ -345,6 +349,7 @@ pub fn expire(keys: &Keys, record: &RequestRecord, now_ms: i64) -> ScriptInvocat
         .key(keys.quota(api, from, &record.quota_day))
         .key(keys.expiring_of(api, from))
         .key(keys.outbox_of(api, from))
+        .key(keys.request_changes(api, from, record.id))
         .arg(now_ms)
         .arg(expiring_member(api, from, record.id))
         .arg("the confirmation page expired unconfirmed")
@@ -365,7 +370,7 @@ pub fn renew_lease(keys: &Keys, d: &Delivery, consumer: &str) -> ScriptInvocatio
     inv
 }
 
-/// KEYS: request, outbox. ARGV: group, entry id, to, final state, detail.
+/// KEYS: record, outbox, its changes. ARGV: group, entry id, to, final state, detail.
 pub fn complete_delivery(
     keys: &Keys,
     d: &Delivery,
@@ -375,6 +380,7 @@ pub fn complete_delivery(
     let mut inv = COMPLETE_DELIVERY.prepare_invoke();
     inv.key(keys.request(&d.api_key, d.from, d.id))
         .key(keys.outbox_of(&d.api_key, d.from))
+        .key(keys.request_changes(&d.api_key, d.from, d.id))
         .arg(OUTBOX_GROUP)
         .arg(&d.handle)
         .arg(d.to.get())

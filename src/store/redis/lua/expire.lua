@@ -2,20 +2,20 @@
 -- back and its recipients are dropped. Run by the delivery workers' sweeper; at most one
 -- settlement (this or the sender's) ever wins.
 -- A request mixi still holds past its clean-up time has its deletion queued instead.
--- KEYS[1] request hash  KEYS[2] quota counter of its day  KEYS[3] the partition's expiring set
--- KEYS[4] the partition's outbox stream
+-- KEYS[1] the record  KEYS[2] quota counter of its day  KEYS[3] the partition's expiring set
+-- KEYS[4] the partition's outbox stream  KEYS[5] the record's changes
 -- ARGV[1] now (ms)  ARGV[2] expiring-set member  ARGV[3] detail  ARGV[4] api_key
 -- ARGV[5] from  ARGV[6] id  ARGV[7] wake-up channel
 -- Returns {"OK", refunded} | {"MISSING"} | {"DONE", status} | {"NOTYET"} | {"CLEANUP"}
-local r = redis.call('HMGET', KEYS[1], 'st', 'ex', 'rc', 'r:' .. ARGV[5])
-if not r[1] then
+local r = record_get(KEYS[1], KEYS[5], {'r:' .. ARGV[5]})
+if not r then
   redis.call('ZREM', KEYS[3], ARGV[2])
   return {'MISSING'}
 end
 if r[1] ~= 'pending' then
   redis.call('ZREM', KEYS[3], ARGV[2])
   if r[4] == 'pending' then
-    redis.call('HSET', KEYS[1], 'r:' .. ARGV[5], 'queued')
+    record_change(KEYS[1], KEYS[5], {'r:' .. ARGV[5], 'queued'})
     redis.call('XADD', KEYS[4], '*', 'api', ARGV[4], 'from', ARGV[5], 'id', ARGV[6], 'to', ARGV[5], 'n', '0')
     redis.call('PUBLISH', ARGV[7], KEYS[4])
     return {'CLEANUP'}
@@ -24,11 +24,15 @@ if r[1] ~= 'pending' then
 end
 if tonumber(r[2]) > tonumber(ARGV[1]) then return {'NOTYET'} end
 local refund = 0
-redis.call('HSET', KEYS[1], 'st', 'expired', 'sa', ARGV[1])
+local fields = {'st', 'expired', 'sa', ARGV[1]}
 for uid in string.gmatch(r[3] or '', '[^,]+') do
-  redis.call('HSET', KEYS[1], 'r:' .. uid, 'dropped', 'd:' .. uid, ARGV[3])
+  fields[#fields + 1] = 'r:' .. uid
+  fields[#fields + 1] = 'dropped'
+  fields[#fields + 1] = 'd:' .. uid
+  fields[#fields + 1] = ARGV[3]
   refund = refund + 1
 end
+record_change(KEYS[1], KEYS[5], fields)
 local used = tonumber(redis.call('GET', KEYS[2]) or '0')
 local give = math.min(used, refund)
 if give > 0 then redis.call('DECRBY', KEYS[2], give) end

@@ -1,16 +1,17 @@
 -- mixi: a recipient of a request mixi holds launched the app. Once every recipient mixi
 -- delivered it to has, the request can no longer be accepted: its deletion is queued.
--- KEYS[1] request hash  KEYS[2] the partition's expiring set  KEYS[3] the partition's outbox
+-- KEYS[1] the record  KEYS[2] the partition's expiring set  KEYS[3] the partition's outbox
+-- KEYS[4] the record's changes
 -- ARGV[1] api_key  ARGV[2] from  ARGV[3] id  ARGV[4] recipient  ARGV[5] wake-up channel
 -- Returns {"QUEUED"} | {"WAITING"} | {"DONE"}
-local r = redis.call('HMGET', KEYS[1], 'rc', 'r:' .. ARGV[2])
-if r[2] ~= 'pending' then return {'DONE'} end
-redis.call('HSET', KEYS[1], 'l:' .. ARGV[4], '1')
-for uid in string.gmatch(r[1] or '', '[^,]+') do
-  local f = redis.call('HMGET', KEYS[1], 'r:' .. uid, 'l:' .. uid)
+local r = record_get(KEYS[1], KEYS[4], {'r:' .. ARGV[2]})
+if not r or r[4] ~= 'pending' then return {'DONE'} end
+record_change(KEYS[1], KEYS[4], {'l:' .. ARGV[4], '1'})
+for uid in string.gmatch(r[3] or '', '[^,]+') do
+  local f = redis.call('HMGET', KEYS[4], 'r:' .. uid, 'l:' .. uid)
   if f[1] == 'delivered' and not f[2] then return {'WAITING'} end
 end
-redis.call('HSET', KEYS[1], 'r:' .. ARGV[2], 'queued')
+record_change(KEYS[1], KEYS[4], {'r:' .. ARGV[2], 'queued'})
 redis.call('ZREM', KEYS[2], ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3])
 redis.call('XADD', KEYS[3], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[3], 'to', ARGV[2], 'n', '0')
 redis.call('PUBLISH', ARGV[5], KEYS[3])

@@ -1,10 +1,9 @@
 -- notifications.send and feed.publish*: the allocation, the record and its deliveries in one
 -- round trip. The call passed the session/call_id gate already (with its graph read).
--- KEYS[1] the allocation's counter  KEYS[2] record hash  KEYS[3] partition outbox stream
+-- KEYS[1] the allocation's counter  KEYS[2] the record  KEYS[3] partition outbox stream
 -- ARGV[1] api_key  ARGV[2] from  ARGV[3] id  ARGV[4] now (ms)  ARGV[5] counted "1"/"0"
--- ARGV[6] limit  ARGV[7] amount  ARGV[8] counter ttl (s)  ARGV[9] counter name
--- ARGV[10] message kind ("n" | "s")  ARGV[11] type  ARGV[12] content  ARGV[13] story JSON or ""
--- ARGV[14] record ttl (s)  ARGV[15] wake-up channel  ARGV[16..] recipients
+-- ARGV[6] limit  ARGV[7] amount  ARGV[8] counter ttl (s)  ARGV[9] the record's JSON
+-- (record_fn.lua)  ARGV[10] record ttl (s)  ARGV[11] wake-up channel  ARGV[12..] recipients
 -- Returns {"QUEUED"} | {"QUOTA", used} | {"ID_TAKEN"}
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'ID_TAKEN'} end
 if ARGV[5] == '1' then
@@ -16,24 +15,9 @@ if ARGV[5] == '1' then
     redis.call('EXPIRE', KEYS[1], ARGV[8])
   end
 end
-local fields = {'api', ARGV[1], 'from', ARGV[2], 'st', 'sent', 'k', ARGV[10], 'ty', ARGV[11],
-  'co', ARGV[12], 'ca', ARGV[4], 'ex', ARGV[4], 'qd', ARGV[9]}
-if ARGV[13] ~= '' then
-  table.insert(fields, 'sj')
-  table.insert(fields, ARGV[13])
-end
-local rc = {}
-for i = 16, #ARGV do
-  table.insert(rc, ARGV[i])
-  table.insert(fields, 'r:' .. ARGV[i])
-  table.insert(fields, 'queued')
-end
-table.insert(fields, 'rc')
-table.insert(fields, table.concat(rc, ','))
-redis.call('HSET', KEYS[2], unpack(fields))
-redis.call('EXPIRE', KEYS[2], ARGV[14])
-for i = 16, #ARGV do
+redis.call('SET', KEYS[2], 'sent ' .. ARGV[9], 'EX', ARGV[10])
+for i = 12, #ARGV do
   redis.call('XADD', KEYS[3], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[3], 'to', ARGV[i], 'n', '0')
 end
-redis.call('PUBLISH', ARGV[15], KEYS[3])
+redis.call('PUBLISH', ARGV[11], KEYS[3])
 return {'QUEUED'}

@@ -1,15 +1,15 @@
 -- notifications.sendRequest in one round trip: session, call_id, recipients, quota,
 -- the request record and (when no confirmation is needed) its deliveries.
 -- KEYS[1] session hash      KEYS[2] sender's friends hash   KEYS[3] quota counter
--- KEYS[4] request hash      KEYS[5] partition outbox stream   KEYS[6] sender's request index (list)
+-- KEYS[4] the record        KEYS[5] partition outbox stream   KEYS[6] sender's request index (list)
 -- KEYS[7] the session's replay set  KEYS[8] the partition's expiring set
 -- ARGV[1] api_key  ARGV[2] sender uid  ARGV[3] sortable call_id or ""  ARGV[4] now (ms)
 -- ARGV[5] daily limit  ARGV[6] quota ttl (s)  ARGV[7] direct delivery allowed "1"/"0"
--- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] type  ARGV[11] content
--- ARGV[12] image  ARGV[13] invite "1"/"0"  ARGV[14] token hash  ARGV[15] expires at (ms)
--- ARGV[16] record ttl (s)  ARGV[17] wake-up channel  ARGV[18] quota day  ARGV[19] n recipients
--- ARGV[20] signature to remember (calls without call_id) or ""  ARGV[21] replay memory size
--- ARGV[22 .. 21+n] recipients, then the non-friends known to use the app
+-- ARGV[8] recipients resolved "1"/"0"  ARGV[9] request id  ARGV[10] the record's JSON
+-- (record_fn.lua)  ARGV[11] expires at (ms)  ARGV[12] record ttl (s)  ARGV[13] wake-up channel
+-- ARGV[14] n recipients  ARGV[15] signature to remember (calls without call_id) or ""
+-- ARGV[16] replay memory size  ARGV[17 .. 16+n] recipients, then the non-friends known to use
+-- the app
 -- Returns {"PENDING"} | {"QUEUED"} | {"SESSION"} | {"CALLID"} | {"REPLAY"} | {"RESOLVE", uid...}
 --       | {"INVALID_USER"} | {"QUOTA", used} | {"ID_TAKEN"}
 local s = redis.call('HMGET', KEYS[1], 'api', 'uid', 'exp', 'hw')
@@ -22,17 +22,17 @@ if callid ~= '' and s[4] and callid <= s[4] then
 end
 -- A call without call_id is remembered by its signature: claimed here (one command for
 -- the check and the write), given back below if the call must be made again.
-local signature = ARGV[20]
+local signature = ARGV[15]
 local guarded = callid == '' and signature ~= ''
 if guarded and redis.call('ZADD', KEYS[7], 'NX', ARGV[4], signature) == 0 then
   return {'REPLAY'}
 end
 
-local n = tonumber(ARGV[19])
+local n = tonumber(ARGV[14])
 local asked = {}
-for i = 22, 21 + n do asked[#asked + 1] = ARGV[i] end
+for i = 17, 16 + n do asked[#asked + 1] = ARGV[i] end
 local known = {}
-for i = 22 + n, #ARGV do known[ARGV[i]] = true end
+for i = 17 + n, #ARGV do known[ARGV[i]] = true end
 local flags = redis.call('HMGET', KEYS[2], unpack(asked))
 local unresolved = {'RESOLVE'}
 local invalid = false
@@ -64,7 +64,7 @@ elseif guarded and tonumber(ARGV[4]) % 8 == 0 then
   -- The set lives as long as the session (put_session gave it its expiry); now and then
   -- its oldest members go past the memory size.
   local kept = redis.call('ZCARD', KEYS[7])
-  if kept > tonumber(ARGV[21]) then redis.call('ZREMRANGEBYRANK', KEYS[7], 0, kept - tonumber(ARGV[21]) - 1) end
+  if kept > tonumber(ARGV[16]) then redis.call('ZREMRANGEBYRANK', KEYS[7], 0, kept - tonumber(ARGV[16]) - 1) end
 end
 if invalid then return {'INVALID_USER'} end
 
@@ -81,32 +81,23 @@ end
 
 local direct = ARGV[7] == '1' and all_installed
 local status = 'pending'
-local state = 'pending'
-if direct then status = 'sent'; state = 'queued' end
-local fields = {'api', ARGV[1], 'from', ARGV[2], 'st', status, 'ty', ARGV[10], 'co', ARGV[11],
-  'im', ARGV[12], 'inv', ARGV[13], 'ca', ARGV[4], 'ex', ARGV[15], 'th', ARGV[14], 'qd', ARGV[18]}
-for _, r in ipairs(asked) do
-  fields[#fields + 1] = 'r:' .. r
-  fields[#fields + 1] = state
-end
-fields[#fields + 1] = 'rc'
-fields[#fields + 1] = table.concat(asked, ',')
-redis.call('HSET', KEYS[4], unpack(fields))
-redis.call('EXPIRE', KEYS[4], ARGV[16])
+if direct then status = 'sent' end
+-- The record in one command: what was sent, the status it was made with, its life.
+redis.call('SET', KEYS[4], status .. ' ' .. ARGV[10], 'EX', ARGV[12])
 -- The sender's latest request ids, newest first: trimmed back to 100 once past 110.
 local listed = redis.call('LPUSH', KEYS[6], ARGV[9])
 if listed > 110 then redis.call('LTRIM', KEYS[6], 0, 99) end
 if listed == 1 or tonumber(ARGV[9]) % 64 == 0 then
   -- When it is made, then now and then: an idle sender's index goes away with its requests.
-  redis.call('EXPIRE', KEYS[6], ARGV[16])
+  redis.call('EXPIRE', KEYS[6], ARGV[12])
 end
 if direct then
   for _, r in ipairs(asked) do
     redis.call('XADD', KEYS[5], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[9], 'to', r, 'n', '0')
   end
-  redis.call('PUBLISH', ARGV[17], KEYS[5])
+  redis.call('PUBLISH', ARGV[13], KEYS[5])
   return {'QUEUED'}
 end
 -- Until it is settled, the expiry sweeper knows when to give its quota back.
-redis.call('ZADD', KEYS[8], ARGV[15], ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[9])
+redis.call('ZADD', KEYS[8], ARGV[11], ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[9])
 return {'PENDING'}
