@@ -45,17 +45,10 @@ for i, r in ipairs(asked) do
     if ARGV[8] == '1' then invalid = true else table.insert(unresolved, r) end
   end
 end
--- Nothing is kept of a call that is made again after the strangers were looked up, or
--- with another request id.
-local again = nil
+-- Nothing is kept of a call that is made again after the strangers were looked up.
 if #unresolved > 1 then
-  again = unresolved
-elseif redis.call('EXISTS', KEYS[4]) == 1 then
-  again = {'ID_TAKEN'}
-end
-if again then
   if guarded then redis.call('ZREM', KEYS[7], signature) end
-  return again
+  return unresolved
 end
 
 if callid ~= '' then
@@ -82,8 +75,18 @@ end
 local direct = ARGV[7] == '1' and all_installed
 local status = 'pending'
 if direct then status = 'sent' end
--- The record in one command: what was sent, the status it was made with, its life.
-redis.call('SET', KEYS[4], status .. ' ' .. ARGV[10], 'EX', ARGV[12])
+-- The record in one command: what was sent, the status it was made with, its life;
+-- unless its id is taken (one chance in 2^53 a pair): then all this call did is undone,
+-- and the caller tries again with another id.
+if not redis.call('SET', KEYS[4], status .. ' ' .. ARGV[10], 'NX', 'EX', ARGV[12]) then
+  if callid ~= '' then
+    if s[4] then redis.call('HSET', KEYS[1], 'hw', s[4]) else redis.call('HDEL', KEYS[1], 'hw') end
+  elseif guarded then
+    redis.call('ZREM', KEYS[7], signature)
+  end
+  if used == n then redis.call('DEL', KEYS[3]) else redis.call('DECRBY', KEYS[3], n) end
+  return {'ID_TAKEN'}
+end
 -- The sender's latest request ids, newest first: trimmed back to 100 once past 110.
 local listed = redis.call('LPUSH', KEYS[6], ARGV[9])
 if listed > 110 then redis.call('LTRIM', KEYS[6], 0, 99) end
