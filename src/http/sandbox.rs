@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use super::confirm::view::PersonChip;
 use crate::domain::app::facebook_path;
-use crate::domain::{fbml, ApiKey, App, FeedItem, InboxItem, InboxItemKind, Profile, Uid};
+use crate::domain::{fbml, ApiKey, App, InboxItem, InboxItemKind, Profile, Uid};
 use crate::platform::url::with_query;
 use crate::services::inbox;
 use crate::store::APP_SENDER;
@@ -33,10 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The inbox page runs no script and posts nowhere.
 const INBOX_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// A sandbox list as JSON: `{"uid","items":[...]}`.
 #[derive(Serialize)]
-struct InboxJson<'a> {
+struct ListJson<'a, T> {
     uid: String,
-    items: &'a [InboxItem],
+    items: &'a [T],
 }
 
 /// One request as its recipient saw it on Facebook.
@@ -137,6 +138,22 @@ fn wants_json(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
+/// The app and user a sandbox page is of, when both exist.
+fn owner<'s>(state: &'s AppState, api_key: &str, uid: &str) -> Option<(ApiKey, &'s App, Uid)> {
+    let api_key = ApiKey::parse(api_key)?;
+    let app = state.config.app(api_key.as_str())?;
+    Some((api_key, app, Uid::parse(uid)?))
+}
+
+/// The page's answer when the store cannot be read.
+fn unavailable(what: &str, e: impl std::fmt::Display) -> HttpResponse {
+    tracing::warn!(error = %e, "{what} read failed");
+    plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "store unavailable, try again\n",
+    )
+}
+
 fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/plain; charset=utf-8")
@@ -149,23 +166,15 @@ async fn inbox_page(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    let (api_key, uid) = path.into_inner();
-    let app = ApiKey::parse(&api_key).and_then(|k| state.config.app(k.as_str()).map(|a| (k, a)));
-    let (Some((api_key, app)), Some(uid)) = (app, Uid::parse(&uid)) else {
+    let Some((api_key, app, uid)) = owner(&state, &path.0, &path.1) else {
         return plain(StatusCode::NOT_FOUND, "no such app or user\n");
     };
     let (items, people) = match inbox::read_with_people(&state.store, &api_key, uid).await {
         Ok(found) => found,
-        Err(e) => {
-            tracing::warn!(error = %e, "inbox read failed");
-            return plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store unavailable, try again\n",
-            );
-        }
+        Err(e) => return unavailable("inbox", e),
     };
     if wants_json(&req) {
-        return HttpResponse::Ok().json(InboxJson {
+        return HttpResponse::Ok().json(ListJson {
             uid: uid.to_string(),
             items: &items,
         });
@@ -185,12 +194,6 @@ async fn inbox_page(
             plain(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong\n")
         }
     }
-}
-
-#[derive(Serialize)]
-struct FeedJson<'a> {
-    uid: String,
-    items: &'a [FeedItem],
 }
 
 /// One story as its actor's friends saw it on Facebook.
@@ -215,23 +218,15 @@ async fn feed_page(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    let (api_key, uid) = path.into_inner();
-    let app = ApiKey::parse(&api_key).and_then(|k| state.config.app(k.as_str()).map(|a| (k, a)));
-    let (Some((api_key, app)), Some(uid)) = (app, Uid::parse(&uid)) else {
+    let Some((api_key, app, uid)) = owner(&state, &path.0, &path.1) else {
         return plain(StatusCode::NOT_FOUND, "no such app or user\n");
     };
     let (items, people) = match inbox::feed_with_people(&state.store, &api_key, uid).await {
         Ok(found) => found,
-        Err(e) => {
-            tracing::warn!(error = %e, "feed read failed");
-            return plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store unavailable, try again\n",
-            );
-        }
+        Err(e) => return unavailable("feed", e),
     };
     if wants_json(&req) {
-        return HttpResponse::Ok().json(FeedJson {
+        return HttpResponse::Ok().json(ListJson {
             uid: uid.to_string(),
             items: &items,
         });

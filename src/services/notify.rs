@@ -104,7 +104,7 @@ pub async fn send_notification<S: Sessions + Graph + Requests>(
         .map(|i| i.kind)
         .unwrap_or(NotificationType::UserToUser);
     tracing::Span::current().record("kind", kind.as_str());
-    let (from, recipients, quota) = match kind {
+    let (from, recipients, notification, quota) = match kind {
         NotificationType::UserToUser => {
             // The gate and the sender's graph in one round trip, before the parameters
             // are looked at (the legacy order).
@@ -139,7 +139,7 @@ pub async fn send_notification<S: Sessions + Graph + Requests>(
                 limit: app.daily_notification_limit,
                 amount: recipients.len() as u32,
             };
-            (sender, (recipients, input), Some(quota))
+            (sender, recipients, input.notification, Some(quota))
         }
         NotificationType::AppToUser => {
             if caller.session.is_some() {
@@ -163,15 +163,14 @@ pub async fn send_notification<S: Sessions + Graph + Requests>(
                 .filter(|u| users.contains(u))
                 .collect();
             let from = Uid::new(APP_SENDER).expect("a positive uid");
-            (from, (recipients, input), None)
+            (from, recipients, input.notification, None)
         }
     };
-    let (recipients, input) = recipients;
     if recipients.is_empty() {
         return Ok(recipients);
     }
     let acting = (kind == NotificationType::UserToUser).then_some(from);
-    let content = with_names(store, &app.api_key, &input.notification, acting).await?;
+    let content = with_names(store, &app.api_key, &notification, acting).await?;
     let mut op = PublishOp {
         api_key: app.api_key.clone(),
         from,

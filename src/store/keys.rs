@@ -10,12 +10,12 @@
 //!   safely.
 //! - Schema 2 added profiles (`p`), sync times (`gs`), aliases (`al`, `ao`), entry nonces
 //!   (`no`) and canvas sessions (`cs`).
-//! - Schema 3 added notifications and stories: the record field `k` (absent for requests)
-//!   and `sj` (a story's JSON), allocation counters `q:..:nYYYYMMDD` and `q:..:fYYYYMMDD`,
-//!   template bundles (`tb`), sandbox feeds (`feed`), and mixi's notices and activities
-//!   waiting for a canvas page (`mn`, `ma`), each list with its seen-set, and the requests
-//!   mixi holds per recipient (`mh`; a request's own clean-up state is its `r:{from}`). A
-//!   record is a string made once (`r`) and a hash of its changes (`rs`).
+//! - Schema 3 made a record a string made once (`r`: status and JSON, with `k` for
+//!   notifications and stories and `sj` for a story) plus a hash of its changes (`rs`; a
+//!   mixi request's own clean-up state is its `r:{from}`), and added allocation counters
+//!   `q:..:nYYYYMMDD` and `q:..:fYYYYMMDD`, template bundles (`tb`), sandbox feeds
+//!   (`feed`), mixi's notices and activities waiting for a canvas page (`mn`, `ma`), each
+//!   list with its seen-set, and the requests mixi holds per recipient (`mh`).
 
 use crate::domain::{ApiKey, SessionKey, Uid, UserList};
 

@@ -13,7 +13,13 @@ mod platforms;
 
 const CONTENT: &str = "Come build the tallest sandwich in the world with me today! <fb:req-choice url=\"http://apps.example.com/game/play?level=3\" label=\"Play\"/>";
 
-fn platform_app(api_key: &str, platform: &str, endpoint: &str, upstream_extra: &str) -> String {
+/// A Mobage or OpenSocial app on the stand-in container at `endpoint`.
+pub(crate) fn platform_app(
+    api_key: &str,
+    platform: &str,
+    endpoint: &str,
+    upstream_extra: &str,
+) -> String {
     format!(
         r#"
 [[app]]

@@ -16,7 +16,12 @@ use crate::helpers::*;
 
 const APP: &str = "mob";
 
-fn gateway_toml(port: u16, redis_url: &str, container_port: u16, workers: usize) -> String {
+pub(crate) fn gateway_toml(
+    port: u16,
+    redis_url: &str,
+    container_port: u16,
+    workers: usize,
+) -> String {
     format!(
         r#"
 [server]
@@ -74,16 +79,18 @@ async fn confirm_rounds(app: &TestApp, session: &str, n: usize) -> usize {
     n * 3
 }
 
-/// (delivered distinct, duplicated, lost) of `confirmed` messages, once the container has
-/// had time to take them all.
-async fn tally(c: &Container, confirmed: usize) -> (usize, usize, usize) {
+/// (delivered distinct, duplicated, lost) of `confirmed` messages (or activities: each is
+/// told apart by its path, recipient and title), once the container has had time to take
+/// them all.
+pub(crate) async fn tally(c: &Container, confirmed: usize) -> (usize, usize, usize) {
     c.wait_accepted(confirmed).await;
     // A little longer, so that a duplicate would have time to show.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
     for r in c.accepted() {
         *seen
             .entry((
+                r.path.clone(),
                 r.recipient.clone(),
                 r.body["title"].as_str().unwrap_or("").to_string(),
             ))

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub(crate) use crate::delivery::platform_app;
 use crate::helpers::*;
 
 /// app1 with `seed_profiles` (1001 and friends 1002, 1003 use the app, 1004 does not).
@@ -65,27 +66,6 @@ async fn wait_json(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> 
 
 fn items(v: &Value) -> usize {
     v["items"].as_array().map(Vec::len).unwrap_or(0)
-}
-
-/// A Mobage or OpenSocial app on the stand-in container at `endpoint`.
-fn platform_app(api_key: &str, platform: &str, endpoint: &str, upstream_extra: &str) -> String {
-    format!(
-        r#"
-[[app]]
-api_key = "{api_key}"
-secret = "{api_key}-secret"
-name = "Sandwich Tower"
-app_id = "12000129"
-callback_url = "http://apps.example.com/game/"
-canvas_url = "http://sb.sp.app.mbga.jp/game/12000129/play"
-platform = "{platform}"
-[app.upstream]
-endpoint = "{endpoint}"
-consumer_key = "ck"
-consumer_secret = "cs"
-{upstream_extra}
-"#
-    )
 }
 
 /// A gateway on Redis with `apps`, retrying after 1 s.

@@ -35,8 +35,8 @@ pub struct FriendInfo {
 }
 
 impl<S: Sessions + Graph, P: PeopleDirectory> Social<'_, S, P> {
-    /// The gate, then the session user's current view.
-    pub async fn view(
+    /// The gate, then the session user's view as stored (one round trip).
+    async fn gated(
         &self,
         caller: &Caller<'_>,
         with_profiles: bool,
@@ -50,6 +50,16 @@ impl<S: Sessions + Graph, P: PeopleDirectory> Social<'_, S, P> {
         if let Some(problem) = caller.call_id_problem() {
             return Err(problem);
         }
+        Ok(view)
+    }
+
+    /// The gate, then the session user's current view.
+    pub async fn view(
+        &self,
+        caller: &Caller<'_>,
+        with_profiles: bool,
+    ) -> Result<GraphView, LegacyError> {
+        let view = self.gated(caller, with_profiles).await?;
         current_view(
             self.store,
             self.people,
@@ -70,15 +80,7 @@ impl<S: Sessions + Graph, P: PeopleDirectory> Social<'_, S, P> {
         with_profiles: bool,
         wanted: &[Uid],
     ) -> Result<GraphView, LegacyError> {
-        let gate = caller.call_gate()?;
-        let view = self
-            .store
-            .gated_view(&gate, with_profiles)
-            .await?
-            .map_err(refusal)?;
-        if let Some(problem) = caller.call_id_problem() {
-            return Err(problem);
-        }
+        let view = self.gated(caller, with_profiles).await?;
         if wanted.iter().all(|u| *u == view.user || view.is_friend(*u)) {
             return Ok(view);
         }

@@ -122,19 +122,24 @@ fn give_back(inner: &mut Inner, record: &RequestRecord, quota_day: String, n: u3
     }
 }
 
+/// Queues one delivery of record (`api_key`, `from`, `id`) to `to`.
+fn enqueue(inner: &mut Inner, api_key: &ApiKey, from: Uid, id: u64, to: Uid) {
+    inner.next_handle += 1;
+    let handle = inner.next_handle.to_string();
+    inner.outbox.push_back(Delivery {
+        api_key: api_key.clone(),
+        from,
+        id,
+        to,
+        attempt: 0,
+        handle,
+    });
+}
+
 impl MemoryStore {
     /// Queues the deletion at the platform of the request `key` (a delivery to its sender).
     fn queue_cleanup(&self, inner: &mut Inner, key: &(ApiKey, Uid, u64)) {
-        inner.next_handle += 1;
-        let handle = inner.next_handle.to_string();
-        inner.outbox.push_back(Delivery {
-            api_key: key.0.clone(),
-            from: key.1,
-            id: key.2,
-            to: key.1,
-            attempt: 0,
-            handle,
-        });
+        enqueue(inner, &key.0, key.1, key.2, key.1);
         self.wakeup.notify_waiters();
     }
 }
@@ -332,16 +337,7 @@ impl Requests for MemoryStore {
             return Ok(Ok(SendOutcome::Pending));
         }
         for to in &op.recipients {
-            inner.next_handle += 1;
-            let handle = inner.next_handle.to_string();
-            inner.outbox.push_back(Delivery {
-                api_key: api.clone(),
-                from,
-                id: r.id,
-                to: *to,
-                attempt: 0,
-                handle,
-            });
+            enqueue(&mut inner, api, from, r.id, *to);
         }
         drop(inner);
         self.wakeup.notify_waiters();
@@ -425,16 +421,7 @@ impl Requests for MemoryStore {
             inner.cleanup_due.insert(key.clone(), at);
         }
         for to in &enqueue_to {
-            inner.next_handle += 1;
-            let handle = inner.next_handle.to_string();
-            inner.outbox.push_back(Delivery {
-                api_key: record.api_key.clone(),
-                from: record.from,
-                id: record.id,
-                to: *to,
-                attempt: 0,
-                handle,
-            });
+            enqueue(&mut inner, &record.api_key, record.from, record.id, *to);
         }
         drop(inner);
         if !enqueue_to.is_empty() {
@@ -540,16 +527,7 @@ impl Requests for MemoryStore {
             },
         );
         for to in &op.recipients {
-            inner.next_handle += 1;
-            let handle = inner.next_handle.to_string();
-            inner.outbox.push_back(Delivery {
-                api_key: op.api_key.clone(),
-                from: op.from,
-                id: op.id,
-                to: *to,
-                attempt: 0,
-                handle,
-            });
+            enqueue(&mut inner, &op.api_key, op.from, op.id, *to);
         }
         drop(inner);
         self.wakeup.notify_waiters();

@@ -35,12 +35,7 @@ impl Requests for RedisStore {
         let outcome = match first_word(&reply) {
             "PENDING" => Ok(SendOutcome::Pending),
             "QUEUED" => {
-                self.shared
-                    .hot_partitions
-                    .lock()
-                    .expect("lock")
-                    .insert(keys.partition(api, from));
-                self.shared.wakeup.notify_waiters();
+                self.woke(api, from);
                 Ok(SendOutcome::Queued)
             }
             "SESSION" => Err(SendRefusal::Gate(GateRefusal::Session)),
@@ -88,12 +83,7 @@ impl Requests for RedisStore {
         match first_word(&reply) {
             "OK" => {
                 if enqueue {
-                    self.shared
-                        .hot_partitions
-                        .lock()
-                        .expect("lock")
-                        .insert(keys.partition(api, from));
-                    self.shared.wakeup.notify_waiters();
+                    self.woke(api, from);
                 }
                 Ok(SettleOutcome::Settled {
                     refunded: reply.get(1).and_then(|r| r.parse().ok()).unwrap_or(0),
@@ -171,12 +161,7 @@ impl Requests for RedisStore {
         let reply: Vec<String> = self.run_script(&publish_scripts::publish(keys, op)).await?;
         match first_word(&reply) {
             "QUEUED" => {
-                self.shared
-                    .hot_partitions
-                    .lock()
-                    .expect("lock")
-                    .insert(keys.partition(&op.api_key, op.from));
-                self.shared.wakeup.notify_waiters();
+                self.woke(&op.api_key, op.from);
                 Ok(Ok(()))
             }
             "QUOTA" => Ok(Err(PublishRefusal::Quota {

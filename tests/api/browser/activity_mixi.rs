@@ -5,8 +5,9 @@
 
 use super::*;
 use crate::helpers::container::Container;
+use crate::helpers::fbml_app::mixi_entry;
 use crate::helpers::fbml_app::FbmlApp;
-use crate::notify::mixi::{mixi_app, mixi_entry, notify_and_publish};
+use crate::notify::mixi::{mixi_app, notify_and_publish, MIXI_KEY};
 
 #[tokio::test]
 async fn mixi_stories_are_posted_by_the_actors_next_page() {
@@ -29,7 +30,7 @@ async fn mixi_stories_are_posted_by_the_actors_next_page() {
     let browser = Browser::start().await;
     browser
         .c()
-        .goto(&mixi_entry(&base, "1001", "index.php"))
+        .goto(&mixi_entry(&base, MIXI_KEY, "1001", "index.php"))
         .await
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -63,7 +64,7 @@ async fn mixi_stories_are_posted_by_the_actors_next_page() {
     );
     browser
         .c()
-        .goto(&mixi_entry(&base, "1002", "index.php"))
+        .goto(&mixi_entry(&base, MIXI_KEY, "1002", "index.php"))
         .await
         .unwrap();
     let notice = browser.text_of(".fbb-notice").await;

@@ -1,8 +1,7 @@
 //! Debian's Perl WWW::Facebook::API::Canvas accepts the `fb_sig_*` set fbbridge sends.
 
-use std::process::Command;
-
 use super::*;
+use crate::helpers::perl::run_perl_script;
 
 const SCRIPT: &str = r#"
 use strict;
@@ -21,20 +20,7 @@ print "get_user=", $client->canvas->get_user($q), "\n";
 "#;
 
 fn run(secret: &str, query: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("canvas.pl");
-    std::fs::write(&path, SCRIPT).unwrap();
-    let out = Command::new("perl")
-        .arg(&path)
-        .args([secret, query])
-        .output()
-        .expect("perl runs");
-    assert!(
-        out.status.success(),
-        "perl failed (./scripts/test installs libwww-facebook-api-perl): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
+    run_perl_script(SCRIPT, &[secret, query])
 }
 
 #[tokio::test]

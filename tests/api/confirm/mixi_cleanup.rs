@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::helpers::fbml_app::sign_entry;
+use crate::helpers::fbml_app::mixi_entry;
 use crate::helpers::mixi_graph::MixiGraphServer;
 
 /// `mixiapp` with canvas entries from mixi's container and the Graph API stand-in.
@@ -46,21 +46,8 @@ async fn sent_through_mixi(app: &TestApp, session: &str, to: &str, request_id: &
 /// `viewer` opens the app from mixi's container (the app itself is not reachable here:
 /// the entry is what counts).
 async fn launch(app: &TestApp, viewer: &str) {
-    let now = chrono::Utc::now().timestamp().to_string();
-    let nonce = format!("n-{}", rand::random::<u64>());
-    let url = sign_entry(
-        "http://gateway.example/canvas/mixiapp/index.php",
-        &[
-            ("opensocial_viewer_id", viewer),
-            ("opensocial_owner_id", viewer),
-            ("opensocial_app_id", "4242"),
-            ("oauth_consumer_key", "mixi.jp"),
-            ("oauth_nonce", &nonce),
-            ("oauth_timestamp", &now),
-        ],
-        "mixi-cs",
-    );
-    let res = app.client.get(local(app, &url)).send().await.unwrap();
+    let url = mixi_entry(&app.address, "mixiapp", viewer, "index.php");
+    let res = app.client.get(url).send().await.unwrap();
     assert_ne!(res.status().as_u16(), 401, "the entry is valid");
 }
 

@@ -1,9 +1,8 @@
 //! A real legacy client reads the graph: Debian's Perl WWW::Facebook::API calls
 //! friends.get, friends.getAppUsers, users.getInfo and fql.query through fbbridge.
 
-use std::process::Command;
-
 use super::*;
+use crate::helpers::perl::{field, run_perl_script};
 
 const SCRIPT: &str = r#"
 use strict;
@@ -39,26 +38,7 @@ show('fql', $client->fql->query(query => 'SELECT uid, name FROM user WHERE has_a
 "#;
 
 fn run(server: &str, format: &str, session: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("graph.pl");
-    std::fs::write(&path, SCRIPT).unwrap();
-    let out = Command::new("perl")
-        .arg(&path)
-        .args([server, format, session])
-        .output()
-        .expect("perl runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(
-        out.status.success(),
-        "perl client failed (./scripts/test installs libwww-facebook-api-perl):\n{stderr}"
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn field<'a>(out: &'a str, name: &str) -> &'a str {
-    out.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} in {out}"))
+    run_perl_script(SCRIPT, &[server, format, session])
 }
 
 #[tokio::test]

@@ -199,3 +199,24 @@ pub fn sign_entry(base_uri: &str, params: &[(&str, &str)], secret: &str) -> Stri
         .collect();
     format!("{base_uri}?{}", query.join("&"))
 }
+
+/// The entry URL mixi's container makes for `viewer` of `api_key` (app id 4242, consumer
+/// `mixi.jp`/`mixi-cs`), signed for the gateway's public URL (`http://gateway.example`) and
+/// reached at `base`.
+pub fn mixi_entry(base: &str, api_key: &str, viewer: &str, path: &str) -> String {
+    let now = chrono::Utc::now().timestamp().to_string();
+    let nonce = format!("n-{}", rand::random::<u64>());
+    sign_entry(
+        &format!("http://gateway.example/canvas/{api_key}/{path}"),
+        &[
+            ("opensocial_viewer_id", viewer),
+            ("opensocial_owner_id", viewer),
+            ("opensocial_app_id", "4242"),
+            ("oauth_consumer_key", "mixi.jp"),
+            ("oauth_nonce", &nonce),
+            ("oauth_timestamp", &now),
+        ],
+        "mixi-cs",
+    )
+    .replacen("http://gateway.example", base, 1)
+}

@@ -11,6 +11,7 @@ pub mod fbml_app;
 pub mod legacy;
 pub mod mixi_graph;
 pub mod people;
+pub mod perl;
 pub mod process;
 pub mod redis;
 

@@ -2,49 +2,24 @@
 //! back, a gateway SIGKILLed with deliveries queued, and Redis restarted from its AOF.
 //! Each test prints its counts (published, delivered, duplicated, lost).
 
-use std::collections::HashMap;
-
 use super::*;
+use crate::faults::tally;
 use crate::helpers::container::{Behaviour, Container};
 
 const APP: &str = "mob";
 
+/// The fault tests' gateway (`crate::faults`), with room for notifications and stories and
+/// Mobage's activity window at 1 s.
 fn gateway_toml(port: u16, redis_url: &str, container_port: u16) -> String {
-    format!(
-        r#"
-[server]
-listen = "127.0.0.1:{port}"
-public_url = "http://gateway.example"
-admin_token = "{ADMIN_TOKEN}"
-
-[store]
-backend = "redis"
-url = "{redis_url}"
-partitions = 16
-timeout_ms = 500
-
-[outbox]
-workers = 1
-retry_schedule_secs = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
-reclaim_idle_secs = 10
-http_timeout_ms = 5000
-
-[[app]]
-api_key = "{APP}"
-secret = "{APP}-secret"
-app_id = "12000129"
-callback_url = "http://apps.example.com/game/"
-daily_notification_limit = 100
-daily_feed_limit = 100
-platform = "mobage"
-[app.upstream]
-endpoint = "http://127.0.0.1:{container_port}"
-consumer_key = "ck"
-consumer_secret = "cs"
-pair_window_secs = 1
-activity_window_secs = 1
-"#
-    )
+    crate::faults::gateway_toml(port, redis_url, container_port, 1)
+        .replace(
+            "daily_request_limit = 100",
+            "daily_request_limit = 100\ndaily_notification_limit = 100\ndaily_feed_limit = 100",
+        )
+        .replace(
+            "pair_window_secs = 1",
+            "pair_window_secs = 1\nactivity_window_secs = 1",
+        )
 }
 
 /// `rounds` notifications to 1002 and 1003 and as many stories of 1001, each with its own
@@ -82,31 +57,6 @@ async fn publish_rounds(app: &TestApp, rounds: usize) -> usize {
         assert_eq!(a.body, "[true]");
     }
     rounds * 3
-}
-
-/// (delivered distinct, duplicated, lost) of `published` messages and activities.
-async fn tally(c: &Container, published: usize) -> (usize, usize, usize) {
-    c.wait_accepted(published).await;
-    // A little longer, so that a duplicate would have time to show.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
-    for r in c.accepted() {
-        let kind = if r.path.contains("/activities/") {
-            "activity"
-        } else {
-            "message"
-        };
-        *seen
-            .entry((
-                kind.to_string(),
-                r.recipient.clone(),
-                r.body["title"].as_str().unwrap_or("").to_string(),
-            ))
-            .or_default() += 1;
-    }
-    let delivered = seen.len();
-    let duplicated: usize = seen.values().map(|n| n - 1).sum();
-    (delivered, duplicated, published.saturating_sub(delivered))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

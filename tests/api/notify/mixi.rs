@@ -4,7 +4,7 @@
 //! app's `run_appli.pl`).
 
 use super::*;
-use crate::helpers::fbml_app::{sign_entry, FbmlApp, SECRET};
+use crate::helpers::fbml_app::{mixi_entry, FbmlApp, SECRET};
 
 pub const MIXI_KEY: &str = "mixicanvas";
 
@@ -23,26 +23,6 @@ pub fn mixi_app(fbml: &FbmlApp, script: &str) -> String {
             "timeout_ms = 1000",
             "timeout_ms = 1000\nconsumer_key = \"mixi.jp\"\nconsumer_secret = \"mixi-cs\"",
         )
-}
-
-/// The signed entry of `viewer` on mixi's container (signed for the gateway's public URL,
-/// `http://gateway.example`), reached at `base`.
-pub fn mixi_entry(base: &str, viewer: &str, path: &str) -> String {
-    let now = chrono::Utc::now().timestamp().to_string();
-    let nonce = format!("n-{}", rand::random::<u64>());
-    sign_entry(
-        &format!("http://gateway.example/canvas/{MIXI_KEY}/{path}"),
-        &[
-            ("opensocial_viewer_id", viewer),
-            ("opensocial_owner_id", viewer),
-            ("opensocial_app_id", "4242"),
-            ("oauth_consumer_key", "mixi.jp"),
-            ("oauth_nonce", &nonce),
-            ("oauth_timestamp", &now),
-        ],
-        "mixi-cs",
-    )
-    .replacen("http://gateway.example", base, 1)
 }
 
 /// 1001 notifies 1002 and publishes a story about 1002 and 1003, in the mixi app.
@@ -90,7 +70,7 @@ pub async fn notify_and_publish(app: &TestApp) {
 async fn page(app: &TestApp, viewer: &str) -> (String, String) {
     let res = app
         .client
-        .get(mixi_entry(&app.address, viewer, "index.php"))
+        .get(mixi_entry(&app.address, MIXI_KEY, viewer, "index.php"))
         .send()
         .await
         .unwrap();

@@ -3,9 +3,8 @@
 //! feed.publishUserAction and feed.publishTemplatizedAction through fbbridge, in JSON and
 //! XML, and reads the answers as it read Facebook's.
 
-use std::process::Command;
-
 use super::*;
+use crate::helpers::perl::{field, run_perl_script};
 
 const SCRIPT: &str = r#"
 use strict;
@@ -45,26 +44,7 @@ show('templatized', $client->feed->publish_templatized_action(title_template => 
 "#;
 
 fn run(server: &str, format: &str, session: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("notify.pl");
-    std::fs::write(&path, SCRIPT).unwrap();
-    let out = Command::new("perl")
-        .arg(&path)
-        .args([server, format, session])
-        .output()
-        .expect("perl runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(
-        out.status.success(),
-        "perl client failed (./scripts/test installs libwww-facebook-api-perl):\n{stderr}"
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn field<'a>(out: &'a str, name: &str) -> &'a str {
-    out.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} in {out}"))
+    run_perl_script(SCRIPT, &[server, format, session])
 }
 
 #[tokio::test]
