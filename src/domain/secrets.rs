@@ -41,6 +41,14 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
+/// Lower-case hex of a digest, without the per-character path `hex::encode` takes: these
+/// are made on every call.
+fn lower_hex(bytes: &[u8]) -> String {
+    let mut out = vec![0u8; bytes.len() * 2];
+    hex::encode_to_slice(bytes, &mut out).expect("the buffer is twice the input");
+    String::from_utf8(out).expect("hex digits are ASCII")
+}
+
 /// The legacy MD5 signature of `pairs`:
 /// `md5_hex(concat over pairs sorted by key, except "sig", of key "=" value) + secret)`.
 /// Values are signed as the bytes received; empty values are signed too.
@@ -54,7 +62,7 @@ pub fn sign<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>, secret: &[
         md5.update(v);
     }
     md5.update(secret);
-    hex::encode(md5.finalize())
+    lower_hex(&md5.finalize())
 }
 
 fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
@@ -62,7 +70,7 @@ fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
     for p in parts {
         mac.update(p);
     }
-    hex::encode(mac.finalize().into_bytes())
+    lower_hex(&mac.finalize().into_bytes())
 }
 
 /// The secret of a session, derived from the app secret and the session key.
@@ -76,13 +84,13 @@ pub fn session_secret(app_secret: &str, session_key: &str) -> String {
 
 /// What is stored of a confirmation token.
 pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    lower_hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A fresh unguessable token (128 bits, hex).
 pub fn random_token() -> String {
     let token: [u8; 16] = rand::random();
-    hex::encode(token)
+    lower_hex(&token)
 }
 
 /// The CSRF field of a confirmation page: bound to the app, the request and its token, so

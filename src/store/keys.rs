@@ -45,6 +45,10 @@ impl Keys {
     }
 
     pub fn partition(&self, api_key: &ApiKey, uid: Uid) -> u16 {
+        self.partition_of_decimal(api_key, itoa::Buffer::new().format(uid.get()))
+    }
+
+    fn partition_of_decimal(&self, api_key: &ApiKey, uid: &str) -> u16 {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let mut feed = |bytes: &[u8]| {
             for &b in bytes {
@@ -54,7 +58,7 @@ impl Keys {
         };
         feed(api_key.as_str().as_bytes());
         feed(&[0]);
-        feed(uid.to_string().as_bytes());
+        feed(uid.as_bytes());
         (hash % u64::from(self.partitions)) as u16
     }
 
@@ -80,32 +84,68 @@ impl Keys {
     }
 
     pub fn tag_of(&self, partition: u16) -> String {
-        format!("{}{{{partition}}}", self.prefix)
+        let mut n = itoa::Buffer::new();
+        [self.prefix.as_str(), "{", n.format(partition), "}"].concat()
+    }
+
+    /// `TAG:KIND:API_KEY:UID` then `suffix`, the shape of every per-user key. Built by
+    /// concatenation: keys are made on every call, and the formatter costs several times
+    /// more.
+    fn user_key(&self, kind: &str, api_key: &ApiKey, uid: Uid, suffix: &[&str]) -> String {
+        let mut n = itoa::Buffer::new();
+        let uid = n.format(uid.get());
+        let mut p = itoa::Buffer::new();
+        let partition = p.format(self.partition_of_decimal(api_key, uid));
+        let head = [
+            self.prefix.as_str(),
+            "{",
+            partition,
+            "}:",
+            kind,
+            ":",
+            api_key.as_str(),
+            ":",
+            uid,
+        ];
+        let len = head.iter().chain(suffix).map(|s| s.len()).sum();
+        let mut key = String::with_capacity(len);
+        for part in head.iter().chain(suffix) {
+            key.push_str(part);
+        }
+        key
+    }
+
+    /// `TAG:KIND:SESSION_KEY`, in the partition of the session's user.
+    fn session_key(&self, kind: &str, api_key: &ApiKey, session: &SessionKey) -> String {
+        [
+            self.tag(api_key, session.uid()).as_str(),
+            ":",
+            kind,
+            ":",
+            session.as_str(),
+        ]
+        .concat()
     }
 
     /// Hash: api, uid, exp (ms), hw (sortable call_id high-water mark).
     pub fn session(&self, api_key: &ApiKey, session: &SessionKey) -> String {
-        format!(
-            "{}:s:{}",
-            self.tag(api_key, session.uid()),
-            session.as_str()
-        )
+        self.session_key("s", api_key, session)
     }
 
     /// Hash: friend uid -> "1" when that friend uses the app, else "0".
     pub fn friends(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:f:{api_key}:{uid}", self.tag(api_key, uid))
+        self.user_key("f", api_key, uid, &[])
     }
 
     /// Hash: uid -> profile JSON, for the user and each friend: the profiles this user may
     /// see, kept in this user's partition (written on both sides when either changes).
     pub fn profiles(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:p:{api_key}:{uid}", self.tag(api_key, uid))
+        self.user_key("p", api_key, uid, &[])
     }
 
     /// String: when this user's view was last copied from the platform (ms).
     pub fn graph_synced(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:gs:{api_key}:{uid}", self.tag(api_key, uid))
+        self.user_key("gs", api_key, uid, &[])
     }
 
     /// String: the alias (legacy uid) of a platform id that is not a uid itself. The
@@ -120,7 +160,7 @@ impl Keys {
 
     /// String: the platform id an alias stands for (the alias's owner, set if absent).
     pub fn alias_owner(&self, api_key: &ApiKey, alias: Uid) -> String {
-        format!("{}:ao:{api_key}:{alias}", self.tag(api_key, alias))
+        self.user_key("ao", api_key, alias, &[])
     }
 
     /// String, present while an entry nonce is remembered (hex nonce).
@@ -134,19 +174,19 @@ impl Keys {
 
     /// String `session_key|expires_ms`: the canvas bridge's session of a user, expiring with it.
     pub fn canvas_session(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:cs:{api_key}:{uid}", self.tag(api_key, uid))
+        self.user_key("cs", api_key, uid, &[])
     }
 
     /// String "1" while the user uses the app.
     pub fn installed(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:i:{api_key}:{uid}", self.tag(api_key, uid))
+        self.user_key("i", api_key, uid, &[])
     }
 
     /// Counter of one allocation on one quota day: `counter` is YYYYMMDD in the app's zone
     /// for requests (recipients invited), `nYYYYMMDD` for notifications (recipients) and
     /// `fYYYYMMDD` for feed stories (`Allowance::counter`).
     pub fn quota(&self, api_key: &ApiKey, uid: Uid, counter: &str) -> String {
-        format!("{}:q:{api_key}:{uid}:{counter}", self.tag(api_key, uid))
+        self.user_key("q", api_key, uid, &[":", counter])
     }
 
     /// Hash: template bundle id -> bundle JSON, one per app (in the partition of the app's
@@ -161,7 +201,7 @@ impl Keys {
     /// Sorted set of a partition's pending requests (`api:from:id`), scored by when their
     /// confirmation page expires: what the expiry sweeper gives back.
     pub fn expiring(&self, partition: u16) -> String {
-        format!("{}:expiring", self.tag_of(partition))
+        [self.tag_of(partition).as_str(), ":expiring"].concat()
     }
 
     pub fn expiring_of(&self, api_key: &ApiKey, from: Uid) -> String {
@@ -172,11 +212,7 @@ impl Keys {
     /// expiring with the session (made with it, with a placeholder member `""`), at most
     /// `REPLAY_MEMORY` of them (trimmed on calls made in every 8th millisecond).
     pub fn replays(&self, api_key: &ApiKey, session: &SessionKey) -> String {
-        format!(
-            "{}:sig:{}",
-            self.tag(api_key, session.uid()),
-            session.as_str()
-        )
+        self.session_key("sig", api_key, session)
     }
 
     /// String `STATUS JSON`: one record of one sender (a request, a notification or a
@@ -184,23 +220,23 @@ impl Keys {
     /// was sent (`k`, `ty`, `co`, `im`, `inv`, `ca`, `ex`, `th`, `qd`, `rc`, `sj`; numbers as
     /// strings). See `lua/record_fn.lua`.
     pub fn request(&self, api_key: &ApiKey, from: Uid, id: u64) -> String {
-        format!("{}:r:{api_key}:{from}:{id}", self.tag(api_key, from))
+        self.user_key("r", api_key, from, &[":", itoa::Buffer::new().format(id)])
     }
 
     /// Hash: what changed on a record since it was made (`st`, `sa`, `pr`, `r:UID`,
     /// `d:UID`, `l:UID`), made by the first change and expiring with the record.
     pub fn request_changes(&self, api_key: &ApiKey, from: Uid, id: u64) -> String {
-        format!("{}:rs:{api_key}:{from}:{id}", self.tag(api_key, from))
+        self.user_key("rs", api_key, from, &[":", itoa::Buffer::new().format(id)])
     }
 
     /// List of a sender's latest request ids, newest first.
     pub fn request_index(&self, api_key: &ApiKey, from: Uid) -> String {
-        format!("{}:ri:{api_key}:{from}", self.tag(api_key, from))
+        self.user_key("ri", api_key, from, &[])
     }
 
     /// Stream of deliveries queued by the senders of this partition.
     pub fn outbox(&self, partition: u16) -> String {
-        format!("{}:outbox", self.tag_of(partition))
+        [self.tag_of(partition).as_str(), ":outbox"].concat()
     }
 
     pub fn outbox_of(&self, api_key: &ApiKey, from: Uid) -> String {
@@ -209,25 +245,28 @@ impl Keys {
 
     /// Sorted set of deliveries waiting for a retry or a rate window (score: due ms).
     pub fn delayed(&self, partition: u16) -> String {
-        format!("{}:delayed", self.tag_of(partition))
+        [self.tag_of(partition).as_str(), ":delayed"].concat()
     }
 
     /// List of dead-letter JSON items of a partition, newest first.
     pub fn dead(&self, partition: u16) -> String {
-        format!("{}:dead", self.tag_of(partition))
+        [self.tag_of(partition).as_str(), ":dead"].concat()
     }
 
     /// A rate window: present while the window is taken.
     pub fn rate_window(&self, key: &crate::domain::RateKey) -> String {
         match key {
-            crate::domain::RateKey::Pair { api_key, from, to } => {
-                format!("{}:win:{api_key}:{from}:{to}", self.tag(api_key, *from))
-            }
+            crate::domain::RateKey::Pair { api_key, from, to } => self.user_key(
+                "win",
+                api_key,
+                *from,
+                &[":", itoa::Buffer::new().format(to.get())],
+            ),
             crate::domain::RateKey::Recipient { api_key, to } => {
-                format!("{}:win:{api_key}:{to}", self.tag(api_key, *to))
+                self.user_key("win", api_key, *to, &[])
             }
             crate::domain::RateKey::Activity { api_key, actor } => {
-                format!("{}:win-act:{api_key}:{actor}", self.tag(api_key, *actor))
+                self.user_key("win-act", api_key, *actor, &[])
             }
         }
     }
@@ -235,12 +274,12 @@ impl Keys {
     /// Hash `from:id` -> until (ms): the requests mixi holds for this recipient, until each
     /// is deleted (expiring with the longest of them).
     pub fn mixi_held(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:mh:{api_key}:{uid}", self.tag(api_key, uid))
+        self.user_key("mh", api_key, uid, &[])
     }
 
     /// List of JSON inbox items, newest first.
     pub fn inbox(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:inbox:{api_key}:{uid}", self.tag(api_key, uid))
+        self.user_key("inbox", api_key, uid, &[])
     }
 
     /// A per-user list the outbox fills (`UserList`), newest first, expiring when
@@ -249,11 +288,9 @@ impl Keys {
     pub fn user_list(&self, list: UserList, api_key: &ApiKey, uid: Uid) -> String {
         match list {
             UserList::Inbox => self.inbox(api_key, uid),
-            UserList::Feed => format!("{}:feed:{api_key}:{uid}", self.tag(api_key, uid)),
-            UserList::MixiNotices => format!("{}:mn:{api_key}:{uid}", self.tag(api_key, uid)),
-            UserList::MixiActivities => {
-                format!("{}:ma:{api_key}:{uid}", self.tag(api_key, uid))
-            }
+            UserList::Feed => self.user_key("feed", api_key, uid, &[]),
+            UserList::MixiNotices => self.user_key("mn", api_key, uid, &[]),
+            UserList::MixiActivities => self.user_key("ma", api_key, uid, &[]),
         }
     }
 
@@ -268,7 +305,7 @@ impl Keys {
     /// Sorted set of `from:id` put into the inbox (scored by arrival), so a redelivery
     /// adds nothing; it keeps the newest `2 x INBOX_LIMIT`, bounded like the inbox itself.
     pub fn inbox_seen(&self, api_key: &ApiKey, uid: Uid) -> String {
-        format!("{}:inbox-seenz:{api_key}:{uid}", self.tag(api_key, uid))
+        self.user_key("inbox-seenz", api_key, uid, &[])
     }
 
     /// Pub/sub channel on which scripts announce new deliveries (not a key: no slot).

@@ -23,7 +23,9 @@ pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 pub struct Params {
     entries: Vec<(String, Vec<u8>)>,
     /// Position of each key in `entries`, so that merging many parameters stays linear.
-    index: HashMap<String, usize>,
+    /// foldhash, not SipHash: hashed many times a call, and flooding is bounded by
+    /// [`MAX_PARAMS`].
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
     /// Pairs received so far, repeated keys included.
     received: usize,
 }
@@ -42,7 +44,12 @@ pub enum ParamsError {
 
 impl Params {
     pub fn new() -> Self {
-        Self::default()
+        // A real call has about a dozen parameters: room for them from the start.
+        Self {
+            entries: Vec::with_capacity(16),
+            index: HashMap::with_capacity_and_hasher(16, Default::default()),
+            received: 0,
+        }
     }
 
     /// Sets `key`, replacing an earlier value in place.
@@ -101,17 +108,28 @@ impl Params {
 /// Decodes one urlencoded component: `+` is a space, `%XX` a byte; a stray `%` stays as is
 /// (PHP's `urldecode` does the same). The result is bytes: signatures cover them as sent.
 fn url_decode(input: &[u8]) -> Vec<u8> {
-    let spaced: Cow<'_, [u8]> = if input.contains(&b'+') {
-        Cow::Owned(
-            input
-                .iter()
-                .map(|&b| if b == b'+' { b' ' } else { b })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(input)
-    };
-    percent_encoding::percent_decode(&spaced).collect()
+    if !input.contains(&b'+') {
+        // Most keys and many values have nothing to decode: one copy, no byte-wise pass.
+        let decoded: Cow<'_, [u8]> = percent_encoding::percent_decode(input).into();
+        return decoded.into_owned();
+    }
+    let spaced: Vec<u8> = input
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let decoded: Cow<'_, [u8]> = percent_encoding::percent_decode(&spaced).into();
+    match decoded {
+        Cow::Borrowed(_) => spaced,
+        Cow::Owned(bytes) => bytes,
+    }
+}
+
+/// A decoded key as text; bytes that are not UTF-8 become U+FFFD.
+fn key_text(raw: &[u8]) -> String {
+    match String::from_utf8(url_decode(raw)) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
 }
 
 /// Parses `a=1&b=2` into pairs, in order, lazily. Empty segments are skipped; `a` alone is
@@ -125,10 +143,7 @@ pub fn urlencoded_pairs(input: &[u8]) -> impl Iterator<Item = (String, Vec<u8>)>
                 Some(p) => (&seg[..p], &seg[p + 1..]),
                 None => (seg, &b""[..]),
             };
-            (
-                String::from_utf8_lossy(&url_decode(k)).into_owned(),
-                url_decode(v),
-            )
+            (key_text(k), url_decode(v))
         })
 }
 
@@ -257,6 +272,16 @@ mod tests {
         assert_eq!(url_decode(b"%zz%41"), b"%zzA");
         assert_eq!(url_decode(b"%"), b"%");
         assert_eq!(url_decode(b"%e3%81%82"), "あ".as_bytes());
+        assert_eq!(url_decode(b"plain"), b"plain");
+        assert_eq!(url_decode(b"a+b"), b"a b");
+        assert_eq!(url_decode(b"%2B+%ff"), b"+ \xff");
+    }
+
+    #[test]
+    fn keys_that_are_not_utf8_read_as_replacement_characters() {
+        let p = parse_urlencoded(b"k%ffey=1&%2B+=2");
+        let keys: Vec<_> = p.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["k\u{fffd}ey", "+ "]);
     }
 
     #[test]

@@ -17,22 +17,44 @@ pub static GET_RECORD: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("lua/get_record.lua")));
 
 /// What a new request's record keeps (`lua/record_fn.lua`): numbers as strings, so that
-/// Lua's doubles never round them.
+/// Lua's doubles never round them. Fields in name order, as a JSON object of them always
+/// was.
+#[derive(serde::Serialize)]
+struct NewRecordJson<'a> {
+    ca: &'a str,
+    co: &'a str,
+    ex: &'a str,
+    im: &'a str,
+    inv: &'a str,
+    qd: &'a str,
+    rc: &'a str,
+    th: &'a str,
+    ty: &'a str,
+}
+
 pub fn record_json(op: &SendRequestOp) -> String {
     let r = &op.request;
-    let rc: Vec<String> = op.recipients.iter().map(|u| u.to_string()).collect();
-    serde_json::json!({
-        "ty": r.kind,
-        "co": r.content,
-        "im": r.image.as_deref().unwrap_or(""),
-        "inv": flag(r.invite),
-        "ca": r.created_at_ms.to_string(),
-        "ex": r.expires_at_ms.to_string(),
-        "th": r.token_hash,
-        "qd": op.quota_day,
-        "rc": rc.join(","),
-    })
-    .to_string()
+    let mut recipients = String::with_capacity(op.recipients.len() * 12);
+    let mut n = itoa::Buffer::new();
+    for (i, uid) in op.recipients.iter().enumerate() {
+        if i > 0 {
+            recipients.push(',');
+        }
+        recipients.push_str(n.format(uid.get()));
+    }
+    let (mut created, mut expires) = (itoa::Buffer::new(), itoa::Buffer::new());
+    let record = NewRecordJson {
+        ca: created.format(r.created_at_ms),
+        co: &r.content,
+        ex: expires.format(r.expires_at_ms),
+        im: r.image.as_deref().unwrap_or(""),
+        inv: flag(r.invite),
+        qd: &op.quota_day,
+        rc: &recipients,
+        th: &r.token_hash,
+        ty: &r.kind,
+    };
+    serde_json::to_string(&record).expect("a struct of strings always serialises")
 }
 
 /// KEYS: record, its changes.
@@ -41,4 +63,49 @@ pub fn get_record(keys: &Keys, api: &ApiKey, from: Uid, id: u64) -> ScriptInvoca
     inv.key(keys.request(api, from, id))
         .key(keys.request_changes(api, from, id));
     inv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_json_is_the_object_of_its_fields_in_name_order() {
+        let uid = Uid::new(1001).unwrap();
+        let op = SendRequestOp {
+            gate: CallGate {
+                api_key: ApiKey::parse("app").unwrap(),
+                session: SessionKey::mint(uid),
+                call_id: None,
+                replay_guard: None,
+                now_ms: 1,
+            },
+            recipients: vec![
+                Uid::new(1002).unwrap(),
+                Uid::new(9_007_199_254_740_993).unwrap(),
+            ],
+            known_app_users: Vec::new(),
+            recipients_resolved: false,
+            quota_day: "20261206".into(),
+            quota_limit: 20,
+            request: NewRequest {
+                id: 7,
+                kind: "cake \"party\"".into(),
+                content: "<fb:req-choice url=\"http://x/?a=1&b=2\" label=\"Go\"/> \u{2603}\n"
+                    .into(),
+                image: None,
+                invite: true,
+                token_hash: "ab".repeat(32),
+                created_at_ms: 1_795_376_067_267,
+                expires_at_ms: 1_795_462_467_267,
+            },
+            direct_delivery: true,
+        };
+        let expected = serde_json::json!({
+            "ty": op.request.kind, "co": op.request.content, "im": "", "inv": "1",
+            "ca": "1795376067267", "ex": "1795462467267", "th": op.request.token_hash,
+            "qd": "20261206", "rc": "1002,9007199254740993",
+        });
+        assert_eq!(record_json(&op), expected.to_string());
+    }
 }
