@@ -62,9 +62,9 @@ end
 if invalid then return {'INVALID_USER'} end
 
 -- Taken first and given back on a refusal: one command on the common path.
-local used = redis.call('INCRBY', KEYS[3], n)
+local used = redis.call('INCRBY', KEYS[3], ARGV[14])
 if used > tonumber(ARGV[5]) then
-  if used == n then redis.call('DEL', KEYS[3]) else redis.call('DECRBY', KEYS[3], n) end
+  if used == n then redis.call('DEL', KEYS[3]) else redis.call('DECRBY', KEYS[3], ARGV[14]) end
   return {'QUOTA', tostring(used - n)}
 end
 if used == n then
@@ -84,7 +84,7 @@ if not redis.call('SET', KEYS[4], status .. ' ' .. ARGV[10], 'NX', 'EX', ARGV[12
   elseif guarded then
     redis.call('ZREM', KEYS[7], signature)
   end
-  if used == n then redis.call('DEL', KEYS[3]) else redis.call('DECRBY', KEYS[3], n) end
+  if used == n then redis.call('DEL', KEYS[3]) else redis.call('DECRBY', KEYS[3], ARGV[14]) end
   return {'ID_TAKEN'}
 end
 -- The sender's latest request ids, newest first: trimmed back to 100 once past 110.
