@@ -1,14 +1,15 @@
 //! Criterion benchmarks of the per-call hot functions: decoding parameters, checking the
-//! signature, rendering answers. Run with `cargo bench`.
+//! signature, rendering answers, naming a sendRequest's Redis keys. Run with `cargo bench`.
 
 use std::hint::black_box;
 
 use actix_web::web::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
-use fbbridge::domain::{ErrorCode, LegacyError};
+use fbbridge::domain::{ApiKey, ErrorCode, LegacyError, SessionKey, Uid};
 use fbbridge::http::legacy::params::{parse_request, Params};
 use fbbridge::http::legacy::response::{render, render_error, Answer, Format, Value};
 use fbbridge::http::legacy::signature::{sign, verify};
+use fbbridge::store::keys::Keys;
 
 const URLENCODED: &[u8] = b"to_ids=1001%2C1002&type=event&content=Join+me%21+%3Cfb%3Areq-choice+url%3D%22http%3A%2F%2Fapps.example%2Fx%3Fa%3D1%26b%3D2%22+label%3D%22Go%22+%2F%3E&image=http%3A%2F%2Fimg.example%2Fi.png&invite=1&method=facebook.notifications.sendRequest&session_key=sess-abc-123&api_key=myapikey&call_id=1795376183.1118&v=1.0&sig=d3dec0d65e342955d545a3639a85f538";
 
@@ -124,5 +125,34 @@ fn bench_render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_parse, bench_signature, bench_render);
+/// The eight keys one sendRequest's script is given (made on every call).
+fn bench_keys(c: &mut Criterion) {
+    let keys = Keys::new("fbb:", 128);
+    let api = ApiKey::parse("myapikey").unwrap();
+    let from = Uid::new(211_031).unwrap();
+    let session = SessionKey::mint(from);
+    c.bench_function("sendRequest keys (8)", |b| {
+        b.iter(|| {
+            let (api, session) = (black_box(&api), black_box(&session));
+            [
+                keys.session(api, session),
+                keys.friends(api, from),
+                keys.quota(api, from, "20261206"),
+                keys.request(api, from, 8_583_075_629_724_140),
+                keys.outbox_of(api, from),
+                keys.request_index(api, from),
+                keys.replays(api, session),
+                keys.expiring_of(api, from),
+            ]
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    bench_parse,
+    bench_signature,
+    bench_render,
+    bench_keys
+);
 criterion_main!(benches);
