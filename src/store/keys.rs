@@ -210,7 +210,7 @@ impl Keys {
 
     /// Sorted set: signatures of the session's calls without call_id (scored by time),
     /// expiring with the session (made with it, with a placeholder member `""`), at most
-    /// `REPLAY_MEMORY` of them (trimmed on calls made in every 8th millisecond).
+    /// `REPLAY_MEMORY` of them (trimmed on calls made in a millisecond ending in 0).
     pub fn replays(&self, api_key: &ApiKey, session: &SessionKey) -> String {
         self.session_key("sig", api_key, session)
     }

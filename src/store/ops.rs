@@ -18,7 +18,7 @@ pub struct CallGate {
 }
 
 /// Signatures remembered per session for calls without call_id; past this many the oldest
-/// are forgotten (on Redis, checked on the calls made in every 8th millisecond; documented
+/// are forgotten (on Redis, checked on the calls made in a millisecond ending in 0; documented
 /// in the README).
 pub const REPLAY_MEMORY: usize = 10_000;
 

@@ -32,7 +32,10 @@ struct NewRecordJson<'a> {
     ty: &'a str,
 }
 
-pub fn record_json(op: &SendRequestOp) -> String {
+/// A new request's record as `send_request.lua` stores it: `STATUS JSON`, with the status
+/// it is made with when every recipient uses the app (`sent` where the platform delivers
+/// server-side, else `pending`); the script changes `sent` to `pending` otherwise.
+pub fn new_record(op: &SendRequestOp) -> String {
     let r = &op.request;
     let mut recipients = String::with_capacity(op.recipients.len() * 12);
     let mut n = itoa::Buffer::new();
@@ -43,7 +46,7 @@ pub fn record_json(op: &SendRequestOp) -> String {
         recipients.push_str(n.format(uid.get()));
     }
     let (mut created, mut expires) = (itoa::Buffer::new(), itoa::Buffer::new());
-    let record = NewRecordJson {
+    let fields = NewRecordJson {
         ca: created.format(r.created_at_ms),
         co: &r.content,
         ex: expires.format(r.expires_at_ms),
@@ -54,7 +57,15 @@ pub fn record_json(op: &SendRequestOp) -> String {
         th: &r.token_hash,
         ty: &r.kind,
     };
-    serde_json::to_string(&record).expect("a struct of strings always serialises")
+    let status: &[u8] = if op.direct_delivery {
+        b"sent "
+    } else {
+        b"pending "
+    };
+    let mut out = Vec::with_capacity(256 + r.content.len());
+    out.extend_from_slice(status);
+    serde_json::to_writer(&mut out, &fields).expect("a struct of strings always serialises");
+    String::from_utf8(out).expect("JSON is UTF-8")
 }
 
 /// KEYS: record, its changes.
@@ -70,7 +81,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn record_json_is_the_object_of_its_fields_in_name_order() {
+    fn new_record_is_its_status_then_the_object_of_its_fields_in_name_order() {
         let uid = Uid::new(1001).unwrap();
         let op = SendRequestOp {
             gate: CallGate {
@@ -106,6 +117,11 @@ mod tests {
             "ca": "1795376067267", "ex": "1795462467267", "th": op.request.token_hash,
             "qd": "20261206", "rc": "1002,9007199254740993",
         });
-        assert_eq!(record_json(&op), expected.to_string());
+        assert_eq!(new_record(&op), format!("sent {expected}"));
+        let op = SendRequestOp {
+            direct_delivery: false,
+            ..op
+        };
+        assert_eq!(new_record(&op), format!("pending {expected}"));
     }
 }

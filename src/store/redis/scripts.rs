@@ -38,7 +38,7 @@ script_with!(GATE_VIEW, ["gate_fn.lua", "view_fn.lua"], "gate_view.lua");
 script_with!(VIEW, ["view_fn.lua"], "view.lua");
 script!(GRAPH_REPLACE, "graph_replace.lua");
 script!(GRAPH_LINK, "graph_link.lua");
-script!(SEND_REQUEST, "send_request.lua");
+script_with!(SEND_REQUEST, ["gate_fn.lua"], "send_request.lua");
 script_with!(SETTLE, ["record_fn.lua"], "settle.lua");
 script_with!(RESCHEDULE, ["record_fn.lua"], "reschedule.lua");
 script!(PROMOTE, "promote.lua");
@@ -197,7 +197,7 @@ pub fn send_request(keys: &Keys, op: &SendRequestOp) -> ScriptInvocation<'static
         .arg(flag(op.direct_delivery))
         .arg(flag(op.recipients_resolved))
         .arg(r.id)
-        .arg(super::record_scripts::record_json(op))
+        .arg(super::record_scripts::new_record(op))
         .arg(r.expires_at_ms)
         .arg(retention)
         .arg(keys.wakeup_channel())

@@ -2,9 +2,22 @@
 -- Checks a session, a call_id or (without one) that the call was not answered before;
 -- advances the call_id high-water mark, or remembers the call's signature.
 -- Returns nil when the call passes, else 'SESSION' | 'CALLID' | 'REPLAY'.
+-- Whether decimal a > decimal b (whole non-negative numbers without leading zeros), without
+-- converting them: Lua's tonumber costs more than the rest of the check.
+local function later(a, b)
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
+
+-- Whether the replay set is checked against its memory size on this call: on calls made in
+-- a millisecond ending in 0 (now and then, without a number conversion).
+local function trim_due(now)
+  return string.byte(now, -1) == 48
+end
+
 local function gate_call(session_key, replay_key, api, uid, callid, now, signature, memory)
   local s = redis.call('HMGET', session_key, 'api', 'uid', 'exp', 'hw')
-  if not s[1] or s[1] ~= api or s[2] ~= uid or tonumber(s[3]) <= tonumber(now) then
+  if not s[1] or s[1] ~= api or s[2] ~= uid or not later(s[3], now) then
     return 'SESSION'
   end
   if callid ~= '' then
@@ -18,7 +31,7 @@ local function gate_call(session_key, replay_key, api, uid, callid, now, signatu
     end
     -- The set lives as long as the session (put_session gave it its expiry); now and then
     -- its oldest members go past the memory size.
-    if tonumber(now) % 8 == 0 then
+    if trim_due(now) then
       local kept = redis.call('ZCARD', replay_key)
       if kept > tonumber(memory) then redis.call('ZREMRANGEBYRANK', replay_key, 0, kept - tonumber(memory) - 1) end
     end
