@@ -33,12 +33,16 @@ macro_rules! script_with {
 }
 
 script!(PUT_SESSION, "put_session.lua");
-script_with!(GATE, ["gate_fn.lua"], "gate.lua");
-script_with!(GATE_VIEW, ["gate_fn.lua", "view_fn.lua"], "gate_view.lua");
+script_with!(GATE, ["decimal_fn.lua", "gate_fn.lua"], "gate.lua");
+script_with!(
+    GATE_VIEW,
+    ["decimal_fn.lua", "gate_fn.lua", "view_fn.lua"],
+    "gate_view.lua"
+);
 script_with!(VIEW, ["view_fn.lua"], "view.lua");
 script!(GRAPH_REPLACE, "graph_replace.lua");
 script!(GRAPH_LINK, "graph_link.lua");
-script_with!(SEND_REQUEST, ["gate_fn.lua"], "send_request.lua");
+script_with!(SEND_REQUEST, ["decimal_fn.lua"], "send_request.lua");
 script_with!(SETTLE, ["record_fn.lua"], "settle.lua");
 script_with!(RESCHEDULE, ["record_fn.lua"], "reschedule.lua");
 script!(PROMOTE, "promote.lua");

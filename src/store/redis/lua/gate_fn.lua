@@ -2,19 +2,7 @@
 -- Checks a session, a call_id or (without one) that the call was not answered before;
 -- advances the call_id high-water mark, or remembers the call's signature.
 -- Returns nil when the call passes, else 'SESSION' | 'CALLID' | 'REPLAY'.
--- Whether decimal a > decimal b (whole non-negative numbers without leading zeros), without
--- converting them: Lua's tonumber costs more than the rest of the check.
-local function later(a, b)
-  if #a ~= #b then return #a > #b end
-  return a > b
-end
-
--- Whether the replay set is checked against its memory size on this call: on calls made in
--- a millisecond ending in 0 (now and then, without a number conversion).
-local function trim_due(now)
-  return string.byte(now, -1) == 48
-end
-
+-- (later and trim_due: decimal_fn.lua)
 local function gate_call(session_key, replay_key, api, uid, callid, now, signature, memory)
   local s = redis.call('HMGET', session_key, 'api', 'uid', 'exp', 'hw')
   if not s[1] or s[1] ~= api or s[2] ~= uid or not later(s[3], now) then

@@ -16,7 +16,7 @@
 -- Lua's own work was a sixth of this script's time on Redis, so it is kept small: no tables
 -- but the replies on the common path, no number conversions of timestamps or ids, no copy
 -- of the record.
--- (later and trim_due: gate_fn.lua)
+-- (later and trim_due: decimal_fn.lua)
 local s = redis.call('HMGET', KEYS[1], 'api', 'uid', 'exp', 'hw')
 if not s[1] or s[1] ~= ARGV[1] or s[2] ~= ARGV[2] or not later(s[3], ARGV[4]) then
   return {'SESSION'}
