@@ -16,6 +16,8 @@
 //!   `q:..:nYYYYMMDD` and `q:..:fYYYYMMDD`, template bundles (`tb`), sandbox feeds
 //!   (`feed`), mixi's notices and activities waiting for a canvas page (`mn`, `ma`), each
 //!   list with its seen-set, and the requests mixi holds per recipient (`mh`).
+//! - Schema 4 packed an outbox entry into one field (`d`: api, from, id, to, attempt),
+//!   from five: XADD with ten arguments cost a sixth of a sendRequest's Redis time.
 
 use crate::domain::{ApiKey, SessionKey, Uid, UserList};
 
@@ -27,7 +29,7 @@ pub struct Keys {
 
 /// The layout of the keys below. A change of layout bumps it, and gateways refuse to start
 /// on a Redis written with another (see [`Keys::schema`]): nothing is migrated silently.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The consumer group every delivery worker joins.
 pub const OUTBOX_GROUP: &str = "workers";
@@ -234,7 +236,8 @@ impl Keys {
         self.user_key("ri", api_key, from, &[])
     }
 
-    /// Stream of deliveries queued by the senders of this partition.
+    /// Stream of deliveries queued by the senders of this partition: one field `d` per
+    /// entry, `API_KEY FROM ID TO ATTEMPT` (space-separated; none of them holds a space).
     pub fn outbox(&self, partition: u16) -> String {
         [self.tag_of(partition).as_str(), ":outbox"].concat()
     }

@@ -59,25 +59,17 @@ pub fn parse_entries(entries: &[Value], out: &mut Vec<Delivery>) -> Result<(), S
             continue;
         };
         let handle = as_string(id)?;
-        let mut api = None;
-        let mut from = None;
-        let mut req = None;
-        let mut to = None;
-        let mut attempt = 0;
-        for kv in fields.chunks(2) {
-            if kv.len() < 2 {
-                continue;
-            }
-            let value = as_string(&kv[1])?;
-            match as_string(&kv[0])?.as_str() {
-                "api" => api = ApiKey::parse(&value),
-                "from" => from = Uid::parse(&value),
-                "id" => req = value.parse::<u64>().ok(),
-                "to" => to = Uid::parse(&value),
-                "n" => attempt = value.parse().unwrap_or(0),
-                _ => {}
-            }
-        }
+        // One field `d`: "api from id to attempt" (keys.rs, schema 4).
+        let packed = match fields.as_slice() {
+            [name, value] if as_string(name)? == "d" => as_string(value)?,
+            _ => String::new(),
+        };
+        let mut parts = packed.split(' ');
+        let api = parts.next().and_then(ApiKey::parse);
+        let from = parts.next().and_then(Uid::parse);
+        let req = parts.next().and_then(|v| v.parse::<u64>().ok());
+        let to = parts.next().and_then(Uid::parse);
+        let attempt = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
         match (api, from, req, to) {
             (Some(api_key), Some(from), Some(id), Some(to)) => out.push(Delivery {
                 api_key,
@@ -201,5 +193,33 @@ mod tests {
     fn stream_names_give_their_partition() {
         assert_eq!(partition_of_stream("fbb:{17}:outbox"), Some(17));
         assert_eq!(partition_of_stream("nope"), None);
+    }
+
+    #[test]
+    fn an_outbox_entry_is_one_packed_field() {
+        let text = |s: &str| Value::BulkString(s.as_bytes().to_vec());
+        let entry = |fields: Vec<Value>| Value::Array(vec![text("1-0"), Value::Array(fields)]);
+        let mut out = Vec::new();
+        parse_entries(
+            &[entry(vec![
+                text("d"),
+                text("app 1001 9007199254740993 1002 3"),
+            ])],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                out[0].api_key.as_str(),
+                out[0].from.get(),
+                out[0].id,
+                out[0].to.get()
+            ),
+            ("app", 1001, 9_007_199_254_740_993, 1002)
+        );
+        assert_eq!((out[0].attempt, out[0].handle.as_str()), (3, "1-0"));
+        // An entry of another layout (schema 3's five fields) is refused, not guessed at.
+        let old = entry(vec![text("api"), text("app"), text("from"), text("1001")]);
+        assert!(parse_entries(&[old], &mut out).is_err());
     }
 }

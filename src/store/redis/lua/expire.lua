@@ -16,7 +16,7 @@ if r[1] ~= 'pending' then
   redis.call('ZREM', KEYS[3], ARGV[2])
   if r[4] == 'pending' then
     record_change(KEYS[1], KEYS[5], {'r:' .. ARGV[5], 'queued'})
-    redis.call('XADD', KEYS[4], '*', 'api', ARGV[4], 'from', ARGV[5], 'id', ARGV[6], 'to', ARGV[5], 'n', '0')
+    redis.call('XADD', KEYS[4], '*', 'd', ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6] .. ' ' .. ARGV[5] .. ' 0')
     redis.call('PUBLISH', ARGV[7], KEYS[4])
     return {'CLEANUP'}
   end

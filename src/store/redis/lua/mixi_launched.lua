@@ -13,6 +13,6 @@ for uid in string.gmatch(r[3] or '', '[^,]+') do
 end
 record_change(KEYS[1], KEYS[4], {'r:' .. ARGV[2], 'queued'})
 redis.call('ZREM', KEYS[2], ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3])
-redis.call('XADD', KEYS[3], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[3], 'to', ARGV[2], 'n', '0')
+redis.call('XADD', KEYS[3], '*', 'd', ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[2] .. ' 0')
 redis.call('PUBLISH', ARGV[5], KEYS[3])
 return {'QUEUED'}

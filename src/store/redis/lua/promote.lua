@@ -5,7 +5,7 @@
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(due) do
   local d = cjson.decode(member)
-  redis.call('XADD', KEYS[2], '*', 'api', d.api, 'from', d.from, 'id', d.id, 'to', d.to, 'n', d.n)
+  redis.call('XADD', KEYS[2], '*', 'd', d.api .. ' ' .. d.from .. ' ' .. d.id .. ' ' .. d.to .. ' ' .. d.n)
   redis.call('ZREM', KEYS[1], member)
 end
 return #due

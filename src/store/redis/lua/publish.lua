@@ -17,7 +17,7 @@ if ARGV[5] == '1' then
 end
 redis.call('SET', KEYS[2], 'sent ' .. ARGV[9], 'EX', ARGV[10])
 for i = 12, #ARGV do
-  redis.call('XADD', KEYS[3], '*', 'api', ARGV[1], 'from', ARGV[2], 'id', ARGV[3], 'to', ARGV[i], 'n', '0')
+  redis.call('XADD', KEYS[3], '*', 'd', ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[i] .. ' 0')
 end
 redis.call('PUBLISH', ARGV[11], KEYS[3])
 return {'QUEUED'}

@@ -27,7 +27,7 @@ if ARGV[1] == 'send' then
   if ARGV[7] == '1' then
     for _, uid in ipairs(rc) do
       set('r:' .. uid, 'queued')
-      redis.call('XADD', KEYS[2], '*', 'api', ARGV[4], 'from', ARGV[5], 'id', ARGV[6], 'to', uid, 'n', '0')
+      redis.call('XADD', KEYS[2], '*', 'd', ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6] .. ' ' .. uid .. ' 0')
     end
     redis.call('PUBLISH', ARGV[3], KEYS[2])
   end
