@@ -10,12 +10,12 @@
 //!   workers finish the delivery in hand and hand the rest of their batch back.
 
 use std::future::Future;
-use std::net::TcpListener;
 use std::sync::Arc;
 
 use tokio::sync::watch;
 
 use crate::config::{Config, StoreBackend};
+use crate::http::listener;
 use crate::http::server::{self, Server};
 use crate::http::state::AppState;
 use crate::http::Routes;
@@ -68,12 +68,13 @@ impl Application {
         if let AnyStore::Redis(redis) = &store {
             check_schema(redis).await?;
         }
-        let listener = TcpListener::bind(&config.server.listen)
+        let backlog = config.server.listen_backlog;
+        let listener = listener::bind(&config.server.listen, backlog)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;
         let port = listener.local_addr()?.port();
         let internal = match &config.server.metrics_listen {
             Some(addr) => Some(
-                TcpListener::bind(addr)
+                listener::bind(addr, backlog)
                     .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?,
             ),
             None => None,

@@ -38,6 +38,9 @@ pub struct ServerSettings {
     pub keep_alive_secs: u64,
     /// Connections one worker serves at once; more wait in the listen backlog.
     pub max_connections_per_worker: usize,
+    /// Connections the kernel queues before the gateway accepts them (capped by the
+    /// kernel's `net.core.somaxconn`); a short queue drops a burst's SYNs.
+    pub listen_backlog: u32,
     /// `text` (human-readable) or `json` (one object a line).
     pub log_format: LogFormat,
     /// When set, `/metrics` is served here (an internal address) and not on `listen`.
@@ -71,6 +74,7 @@ impl Default for ServerSettings {
             header_timeout_ms: 5_000,
             keep_alive_secs: 5,
             max_connections_per_worker: 25_000,
+            listen_backlog: 4096,
             log_format: LogFormat::Text,
             metrics_listen: None,
             admin_on_metrics_listen: false,
@@ -257,6 +261,14 @@ callback_url = "http://apps.example.com/a/"
         .unwrap_err()
         .to_string();
         assert!(e.starts_with("server.listen:"), "{e}");
+
+        let e = load_str(
+            &MINIMAL.replace("[store]", "[server]\nlisten_backlog = 0\n[store]"),
+            no_env(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("server.listen_backlog:"), "{e}");
     }
 
     #[test]

@@ -122,6 +122,9 @@ fn server(server: &ServerSettings) -> Result<(), ConfigError> {
     if server.max_connections_per_worker == 0 {
         return Err(err("server.max_connections_per_worker", "must be positive"));
     }
+    if server.listen_backlog == 0 || server.listen_backlog > 65_535 {
+        return Err(err("server.listen_backlog", "must be between 1 and 65535"));
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod client_ip;
 pub mod confirm;
 pub mod demo_app;
 pub mod legacy;
+pub mod listener;
 pub mod ops;
 pub mod page;
 pub mod request_id;
