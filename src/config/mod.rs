@@ -254,20 +254,13 @@ callback_url = "http://apps.example.com/a/"
         let e = load_str(&typo, no_env()).unwrap_err().to_string();
         assert!(e.contains("secrett"), "{e}");
 
-        let e = load_str(
-            &MINIMAL.replace("[store]", "[server]\nlisten = \"nope\"\n[store]"),
-            no_env(),
-        )
-        .unwrap_err()
-        .to_string();
+        let server_error = |line: &str| {
+            let toml = MINIMAL.replace("[store]", &format!("[server]\n{line}\n[store]"));
+            load_str(&toml, no_env()).unwrap_err().to_string()
+        };
+        let e = server_error("listen = \"nope\"");
         assert!(e.starts_with("server.listen:"), "{e}");
-
-        let e = load_str(
-            &MINIMAL.replace("[store]", "[server]\nlisten_backlog = 0\n[store]"),
-            no_env(),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = server_error("listen_backlog = 0");
         assert!(e.starts_with("server.listen_backlog:"), "{e}");
     }
 
